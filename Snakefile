@@ -1,0 +1,20 @@
+# audiorepro: five deep-learning-on-audio studies, reproduced figure by figure.
+# `snakemake --cores all --resources gpu=1` builds every figure of the studies named in config.
+from pathlib import Path
+
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: Path(workflow.basedir) / "config" / "config.yaml"
+
+
+include: "rules/common.smk"
+include: "rules/catsdogs.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        all_targets,

@@ -1,0 +1,20 @@
+"""Rule catsdogs_decode: decode and check every file once, pack the audio for training and figures."""
+
+from pathlib import Path
+
+from audiorepro import rule
+from audiorepro.catsdogs import FOLDER, file_table
+from audiorepro.clips import pack_clips, write_pack
+
+
+def main(snakemake):
+    folder = Path(snakemake.input[0]) / FOLDER
+    audio = snakemake.params.audio
+    table = file_table(p.name for p in folder.iterdir() if p.suffix.lower() == ".wav")
+    packed, samples = pack_clips(table, folder, audio["rate"], audio["min_seconds"], audio["max_seconds"])
+    write_pack(packed, samples, snakemake.output.clips, snakemake.output.samples)
+    rule.log.info("%d files (%d cats, %d dogs), %.1f s", len(packed), (packed.label == 0).sum(),
+                  (packed.label == 1).sum(), packed.seconds.sum())
+
+
+rule.run(snakemake, main)
