@@ -1,55 +1,18 @@
 # catsdogs: a 10-layer 1-D CNN on raw 16-kHz cat and dog audio (seed 004).
 # raw data -> decoded, checked pack -> split table per protocol -> trained model -> figures.
-CATSDOGS = f"{RESULTS}/catsdogs"
-CATSDOGS_FIGURES = [
-    "audio_beginning.png",
-    "model_acc.png",
-    "model_summary.txt",
-    "dog_main_ex.png",
-    "predict_dog_test.txt",
-    *[f"activ_{i}.png" for i in range(1, config["catsdogs"]["model"]["blocks"] + 1)],
-    "dog_main_pooling_output.png",
-    "global_pooling_second_dog.png",
-    "global_pooling_cat_1.png",
-    "sigmoid_weights.png",
-    "filter_weights.png",
-]
-
-
-def catsdogs_targets():
-    return expand(
-        [f"{CATSDOGS}/figures/{{protocol}}/{f}" for f in CATSDOGS_FIGURES]
-        + [f"{CATSDOGS}/models/{{protocol}}/metrics.json"],
-        protocol=config["catsdogs"]["protocols"],
-    )
-
-
-STUDY_TARGETS["catsdogs"] = catsdogs_targets
-
-
-def catsdogs_notebook_parameters(wildcards, input, output):
-    return notebook_parameters(
-        input,
-        output,
-        protocol=wildcards.protocol,
-        rate=config["catsdogs"]["audio"]["rate"],
-        training=config["catsdogs"]["training"],
-    )
-
-
 rule catsdogs_raw:
     output:
         raw=directory(f"{CATSDOGS}/raw"),
         truth=f"{CATSDOGS}/ground_truth.csv",
     log:
         f"{CATSDOGS}/logs/raw.log",
+    conda:
+        "../envs/audiorepro.yaml"
     params:
         source=config["catsdogs"]["source"],
         synthetic=config["catsdogs"]["synthetic"],
         rate=config["catsdogs"]["audio"]["rate"],
         staging=f"{RESOURCES}/catsdogs",
-    conda:
-        "../envs/audiorepro.yaml"
     script:
         "../scripts/catsdogs_raw.py"
 
@@ -62,10 +25,10 @@ rule catsdogs_decode:
         samples=f"{CATSDOGS}/audio/samples.npy",
     log:
         f"{CATSDOGS}/logs/decode.log",
-    params:
-        audio=config["catsdogs"]["audio"],
     conda:
         "../envs/audiorepro.yaml"
+    params:
+        audio=config["catsdogs"]["audio"],
     script:
         "../scripts/catsdogs_decode.py"
 
@@ -80,10 +43,10 @@ rule catsdogs_split:
         f"{CATSDOGS}/logs/split_{{protocol}}.log",
     wildcard_constraints:
         protocol="original|clean",
-    params:
-        split=config["catsdogs"]["split"],
     conda:
         "../envs/audiorepro.yaml"
+    params:
+        split=config["catsdogs"]["split"],
     script:
         "../scripts/catsdogs_split.py"
 
@@ -100,15 +63,15 @@ rule catsdogs_train:
         metrics=f"{CATSDOGS}/models/{{protocol}}/metrics.json",
     log:
         f"{CATSDOGS}/logs/train_{{protocol}}.log",
+    conda:
+        "../envs/audiorepro.yaml"
+    threads: 2
+    resources:
+        gpu=1,
     params:
         model=config["catsdogs"]["model"],
         training=config["catsdogs"]["training"],
         backend=config["keras_backend"],
-    threads: 2
-    resources:
-        gpu=1,
-    conda:
-        "../envs/audiorepro.yaml"
     script:
         "../scripts/catsdogs_train.py"
 
@@ -132,9 +95,9 @@ rule catsdogs_figures:
         notebook=f"{CATSDOGS}/figures/{{protocol}}/catsdogs.ipynb",
     log:
         f"{CATSDOGS}/logs/figures_{{protocol}}.log",
-    params:
-        parameters=catsdogs_notebook_parameters,
     conda:
         "../envs/audiorepro.yaml"
+    params:
+        parameters=catsdogs_notebook_parameters,
     script:
         "../scripts/run_notebook.py"

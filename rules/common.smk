@@ -7,14 +7,49 @@ from audiorepro.config import validate_config
 
 validate_config(config, Path(workflow.basedir) / "config" / "schema.yaml")
 
-NOTEBOOKS = Path(workflow.basedir) / "reports"  # absolute, so --directory elsewhere works
+NOTEBOOKS = (
+    Path(workflow.basedir) / "reports"
+)  # absolute, so --directory elsewhere works
 RESULTS = config["results"]
 RESOURCES = config["resources"]
-STUDY_TARGETS = {}  # study -> function returning its final targets; filled by each rule file
+
+# ---- catsdogs
+CATSDOGS = f"{RESULTS}/catsdogs"
+CATSDOGS_FIGURES = [
+    "audio_beginning.png",
+    "model_acc.png",
+    "model_summary.txt",
+    "dog_main_ex.png",
+    "predict_dog_test.txt",
+    *[f"activ_{i}.png" for i in range(1, config["catsdogs"]["model"]["blocks"] + 1)],
+    "dog_main_pooling_output.png",
+    "global_pooling_second_dog.png",
+    "global_pooling_cat_1.png",
+    "sigmoid_weights.png",
+    "filter_weights.png",
+]
 
 
-def study_config(study):
-    return config[study]
+def catsdogs_targets():
+    return expand(
+        [f"{CATSDOGS}/figures/{{protocol}}/{f}" for f in CATSDOGS_FIGURES]
+        + [f"{CATSDOGS}/models/{{protocol}}/metrics.json"],
+        protocol=config["catsdogs"]["protocols"],
+    )
+
+
+def catsdogs_notebook_parameters(wildcards, input, output):
+    return notebook_parameters(
+        input,
+        output,
+        protocol=wildcards.protocol,
+        rate=config["catsdogs"]["audio"]["rate"],
+        training=config["catsdogs"]["training"],
+    )
+
+
+# ---- all studies
+STUDY_TARGETS = {"catsdogs": catsdogs_targets}
 
 
 def all_targets(wildcards):

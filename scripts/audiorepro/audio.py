@@ -126,11 +126,13 @@ def ffmpeg_executable():
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 
-def convert_to_wav(source, target, rate, source_format=None):
-    """Decode any ffmpeg-readable file (mp3, ...) with pydub to a mono 16-bit WAV at ``rate``.
+# Naming the decoder lets pydub skip its ffprobe call: imageio-ffmpeg ships ffmpeg only.
+DECODERS = {"mp3": "mp3", "wav": "pcm_s16le", "flac": "flac", "ogg": "vorbis", "m4a": "aac",
+            "aiff": "pcm_s16be", "aif": "pcm_s16be"}
 
-    ``source_format`` is passed through so that pydub needs no ffprobe.
-    """
+
+def convert_to_wav(source, target, rate, source_format=None):
+    """Decode any ffmpeg-readable file (mp3, ...) with pydub to a mono 16-bit WAV at ``rate``."""
     import warnings
 
     with warnings.catch_warnings():
@@ -142,7 +144,7 @@ def convert_to_wav(source, target, rate, source_format=None):
     source = Path(source)
     fmt = source_format or source.suffix.lstrip(".").lower()
     try:
-        segment = AudioSegment.from_file(str(source), format=fmt)
+        segment = AudioSegment.from_file(str(source), format=fmt, codec=DECODERS.get(fmt))
     except (CouldntDecodeError, OSError, IndexError) as err:
         raise InputError(source, f"cannot be decoded by ffmpeg ({str(err).strip()[-200:]})") from None
     segment = segment.set_channels(1).set_frame_rate(rate).set_sample_width(2)

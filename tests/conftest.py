@@ -1,0 +1,35 @@
+"""Shared test helpers: the repository root, a runner for the workflow, tiny data on disk."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SNAKEMAKE = Path(sys.executable).parent / "snakemake"
+TINY = ROOT / "tests" / "config" / "tiny.yaml"
+
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+def run_snakemake(workdir, *args, configfiles=(TINY,), check=True):
+    """Run the workflow with its working directory in ``workdir``; return the finished process."""
+    cmd = [str(SNAKEMAKE), *args, "-s", str(ROOT / "Snakefile"), "--directory", str(workdir),
+           "--cores", "2", "--resources", "gpu=1"]
+    if configfiles:
+        cmd += ["--configfile", *map(str, configfiles)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=workdir)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"snakemake failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-6000:]}")
+    return proc
+
+
+@pytest.fixture
+def tone():
+    """One second of a 440-Hz tone as int16 at 16 kHz."""
+    t = np.arange(16000) / 16000
+    return (0.5 * np.sin(2 * np.pi * 440 * t) * 32767).astype(np.int16)
