@@ -12,6 +12,7 @@ configfile: Path(workflow.basedir) / "config" / "config.yaml"
 
 include: "rules/common.smk"
 include: "rules/catsdogs.smk"
+include: "rules/whales.smk"
 
 
 rule all:

@@ -3,7 +3,7 @@ import sys
 
 sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
 
-from audiorepro.config import validate_config
+from audiorepro.config import ConfigError, validate_config
 
 validate_config(config, Path(workflow.basedir) / "config" / "schema.yaml")
 
@@ -48,8 +48,64 @@ def catsdogs_notebook_parameters(wildcards, input, output):
     )
 
 
+# ---- whales
+WHALES = f"{RESULTS}/whales"
+WHALES_FIGURES = [
+    "train4_specgram.png",
+    "train4.png",
+    "train6.png",
+    "class_histogram.png",
+    "baseline_accuracy.png",
+    "model_list.png",
+    "lr_sweep.csv",
+    "roc.png",
+]
+WHALES_VARIANTS = [
+    f"{net}_lr{rate:g}"
+    for net, rates in config["whales"]["sweep"].items()
+    for rate in rates
+]
+if config["whales"]["baseline"] not in WHALES_VARIANTS:
+    raise ConfigError(
+        f"config key whales.baseline: {config['whales']['baseline']} is not one of the sweep's "
+        f"models ({', '.join(WHALES_VARIANTS)})"
+    )
+
+
+def whales_targets():
+    split = config["whales"]["split"]["train_on"]
+    return [f"{WHALES}/figures/{split}/{f}" for f in WHALES_FIGURES] + expand(
+        f"{WHALES}/splits/{{scheme}}.csv", scheme=config["whales"]["splits"]
+    )
+
+
+def whales_sweep_files(kind):
+    """One file of each sweep member (metrics, history, predictions) for the figures rule."""
+
+    def files(wildcards):
+        return expand(
+            f"{WHALES}/models/{wildcards.scheme}/{{variant}}/{kind}",
+            variant=WHALES_VARIANTS,
+        )
+
+    return files
+
+
+def whales_notebook_parameters(wildcards, input, output):
+    params = notebook_parameters(
+        input,
+        output,
+        scheme=wildcards.scheme,
+        variants=WHALES_VARIANTS,
+        baseline=config["whales"]["baseline"],
+    )
+    params.update(metrics=list(input.metrics), histories=list(input.histories),
+                  predictions=list(input.predictions), raw=str(input.raw))
+    return params
+
+
 # ---- all studies
-STUDY_TARGETS = {"catsdogs": catsdogs_targets}
+STUDY_TARGETS = {"catsdogs": catsdogs_targets, "whales": whales_targets}
 
 
 def all_targets(wildcards):
