@@ -21,8 +21,8 @@ def main(snakemake):
     w, p, out = snakemake.wildcards, snakemake.params.training, snakemake.output
     keras.utils.set_random_seed(p["seed"])
     split = pd.read_csv(snakemake.input.split)
-    squashed = whales.squash(np.load(snakemake.input.images), tuple(snakemake.params.image["size"]))
-    squashed = squashed.astype(np.uint8)  # whole grey levels after the squash: a quarter of the memory
+    squashed = whales.squash(np.load(snakemake.input.images), tuple(snakemake.params.image["size"]),
+                             dtype=np.uint8)  # whole grey levels: a quarter of the memory
     train, val = split[split.split == "train"], split[split.split == "validation"]
     mean = whales.mean_image(squashed[train.row.to_numpy()])
 
