@@ -10,15 +10,6 @@ rule catsdogs_raw:
         "../envs/audiorepro.yaml"
     params:
         source=config["catsdogs"]["source"],
-        generator="synth_catsdogs",
-        synthetic={**config["catsdogs"]["synthetic"], "rate": config["catsdogs"]["audio"]["rate"]},
-        members=["cats_dogs", "train_test_split.csv"],
-        kaggle_kind="dataset",
-        staging=f"{RESOURCES}/catsdogs",
-    conda:
-        "../envs/audiorepro.yaml"
-    params:
-        source=config["catsdogs"]["source"],
         synthetic=config["catsdogs"]["synthetic"],
         rate=config["catsdogs"]["audio"]["rate"],
         staging=f"{RESOURCES}/catsdogs",

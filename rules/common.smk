@@ -99,8 +99,12 @@ def whales_notebook_parameters(wildcards, input, output):
         variants=WHALES_VARIANTS,
         baseline=config["whales"]["baseline"],
     )
-    params.update(metrics=list(input.metrics), histories=list(input.histories),
-                  predictions=list(input.predictions), raw=str(input.raw))
+    params.update(
+        metrics=list(input.metrics),
+        histories=list(input.histories),
+        predictions=list(input.predictions),
+        raw=str(input.raw),
+    )
     return params
 
 

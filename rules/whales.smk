@@ -7,6 +7,8 @@ rule whales_raw:
         truth=f"{WHALES}/ground_truth.csv",
     log:
         f"{WHALES}/logs/raw.log",
+    conda:
+        "../envs/audiorepro.yaml"
     params:
         source=config["whales"]["source"],
         generator="synth_whales",
@@ -14,8 +16,6 @@ rule whales_raw:
         members=["train.csv", "train", "test"],
         kaggle_kind="competition",
         staging=f"{RESOURCES}/whales",
-    conda:
-        "../envs/audiorepro.yaml"
     script:
         "../scripts/fetch_raw.py"
 
@@ -29,11 +29,11 @@ rule whales_render:
         clips=f"{WHALES}/features/clips.csv",
     log:
         f"{WHALES}/logs/render.log",
-    params:
-        audio=config["whales"]["audio"],
-    threads: workflow.cores
     conda:
         "../envs/audiorepro.yaml"
+    threads: workflow.cores
+    params:
+        audio=config["whales"]["audio"],
     script:
         "../scripts/whales_render.py"
 
@@ -48,10 +48,10 @@ rule whales_split:
         f"{WHALES}/logs/split_{{scheme}}.log",
     wildcard_constraints:
         scheme="digits|stratified",
-    params:
-        split=config["whales"]["split"],
     conda:
         "../envs/audiorepro.yaml"
+    params:
+        split=config["whales"]["split"],
     script:
         "../scripts/whales_split.py"
 
@@ -70,16 +70,17 @@ rule whales_train:
     wildcard_constraints:
         net="alexnet|googlenet",
         rate="[0-9.e-]+",
-    params:
-        image=config["whales"]["image"],
-        width=config["whales"]["width"],
-        training=config["whales"]["training"],
-        backend=config["keras_backend"],
+    conda:
+        "../envs/audiorepro.yaml"
     threads: 2
     resources:
         gpu=1,
-    conda:
-        "../envs/audiorepro.yaml"
+    params:
+        image=config["whales"]["image"],
+        width=config["whales"]["width"],
+        init=config["whales"]["init"],
+        training=config["whales"]["training"],
+        backend=config["keras_backend"],
     script:
         "../scripts/whales_train.py"
 
@@ -104,9 +105,9 @@ rule whales_figures:
         notebook=f"{WHALES}/figures/{{scheme}}/whales.ipynb",
     log:
         f"{WHALES}/logs/figures_{{scheme}}.log",
-    params:
-        parameters=whales_notebook_parameters,
     conda:
         "../envs/audiorepro.yaml"
+    params:
+        parameters=whales_notebook_parameters,
     script:
         "../scripts/run_notebook.py"

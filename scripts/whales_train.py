@@ -27,7 +27,8 @@ def main(snakemake):
     mean = whales.mean_image(squashed[train.row.to_numpy()])
 
     build = {"alexnet": whales.alexnet, "googlenet": whales.googlenet}[w.net]
-    model = build(squashed.shape[1:], num_classes=2, width=snakemake.params.width)
+    model = build(squashed.shape[1:], num_classes=2, width=snakemake.params.width,
+                  caffe_init=snakemake.params.init == "caffe")
     outputs = list(model.output_names) if len(model.outputs) > 1 else None
     batch = p["batch_size"][w.net]
     steps = p["epochs"] * math.ceil(len(train) / batch)

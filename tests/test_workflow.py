@@ -3,6 +3,7 @@
 import json
 import re
 
+import numpy as np
 import pandas as pd
 import pytest
 from PIL import Image
@@ -15,6 +16,10 @@ CATSDOGS_FIGURES = ["audio_beginning.png", "model_acc.png", "model_summary.txt",
                     "predict_dog_test.txt", *[f"activ_{i}.png" for i in range(1, 11)],
                     "dog_main_pooling_output.png", "global_pooling_second_dog.png",
                     "global_pooling_cat_1.png", "sigmoid_weights.png", "filter_weights.png"]
+
+
+WHALES_FIGURES = ["train4_specgram.png", "train4.png", "train6.png", "class_histogram.png",
+                  "baseline_accuracy.png", "model_list.png", "lr_sweep.csv", "roc.png"]
 
 
 @pytest.fixture(scope="module")
@@ -86,3 +91,37 @@ def test_truncated_wav_in_a_local_source_stops_with_its_name(tmp_path):
     assert not (work / "results/catsdogs/audio/samples.npy").exists()
     staging = [p for p in (work / "results/catsdogs").rglob(".*") if p.name != ".snakemake_timestamp"]
     assert staging == []
+
+
+def test_every_whales_target_is_built(built):
+    whales = built / "results" / "whales"
+    figures = whales / "figures" / "digits"
+    for name in WHALES_FIGURES:
+        assert (figures / name).stat().st_size > 0, name
+    with Image.open(figures / "train4.png") as image:
+        assert image.size == (2000, 1000) or image.size[0] > 1000  # the notebook's 20 x 10 inches
+    sweep = pd.read_csv(figures / "lr_sweep.csv")
+    assert sweep.model.tolist() == ["alexnet_lr0.01", "alexnet_lr0.05", "googlenet_lr0.01"]
+    assert sweep.final_validation_accuracy.between(0, 1).all() and sweep.roc_auc.notna().all()
+    # the digits split: the first 90 % of train.csv rows train, the rest validate
+    table = pd.read_csv(whales / "splits" / "digits.csv")
+    assert len(table) == 300 and table.split.iloc[:270].eq("train").all()
+    assert table.split.iloc[270:].eq("validation").all()
+    counts = pd.read_csv(whales / "splits" / "digits_class_counts.csv", index_col="split")
+    assert counts.values.sum() == 300 and counts.loc["validation"].sum() == 30
+    stratified = pd.read_csv(whales / "splits" / "stratified.csv")
+    assert stratified.clip_name.is_unique and len(stratified) == 300
+    # one PNG per training clip, 30 wide and 129 tall, and the packed array agrees with them
+    pngs = sorted((whales / "features" / "train").glob("*.png"))
+    assert len(pngs) == 300
+    packed = np.load(whales / "features" / "images.npy")
+    clips = pd.read_csv(whales / "features" / "clips.csv")
+    row = clips.index[clips.clip_name == "train6.aiff"][0]
+    with Image.open(whales / "features" / "train" / "train6.png") as image:
+        assert image.size == (30, 129) and image.mode == "L"
+        assert np.array_equal(np.asarray(image), packed[row])
+    for variant in sweep.model:
+        metrics = json.loads((whales / "models" / "digits" / variant / "metrics.json").read_text())
+        assert metrics["clips"] == {"train": 270, "validation": 30}
+        assert metrics["device"]["accelerator"] == "cpu"
+        assert len(pd.read_csv(whales / "models" / "digits" / variant / "predictions.csv")) == 30
