@@ -10,8 +10,13 @@ rule catsdogs_raw:
         "../envs/audiorepro.yaml"
     params:
         source=config["catsdogs"]["source"],
-        synthetic=config["catsdogs"]["synthetic"],
-        rate=config["catsdogs"]["audio"]["rate"],
+        generator="synth_catsdogs",
+        synthetic={
+            **config["catsdogs"]["synthetic"],
+            "rate": config["catsdogs"]["audio"]["rate"],
+        },
+        members=["cats_dogs", "train_test_split.csv"],
+        kaggle_kind="dataset",
         staging=f"{RESOURCES}/catsdogs",
     script:
         "../scripts/fetch_raw.py"

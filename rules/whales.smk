@@ -31,7 +31,7 @@ rule whales_render:
         f"{WHALES}/logs/render.log",
     conda:
         "../envs/audiorepro.yaml"
-    threads: workflow.cores
+    threads: 8  # capped by --cores
     params:
         audio=config["whales"]["audio"],
     script:

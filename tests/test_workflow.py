@@ -125,3 +125,10 @@ def test_every_whales_target_is_built(built):
         assert metrics["clips"] == {"train": 270, "validation": 30}
         assert metrics["device"]["accelerator"] == "cpu"
         assert len(pd.read_csv(whales / "models" / "digits" / variant / "predictions.csv")) == 30
+
+
+def test_report_holds_every_figure(built):
+    run_snakemake(built, "--report", "report.html")
+    html = (built / "report.html").read_text(errors="replace")
+    for name in ["activ_10.png", "filter_weights.png", "roc.png", "model_list.png"]:
+        assert name in html, name
