@@ -57,6 +57,7 @@ def test_missing_kaggle_credentials_say_how_to_provide_them(tmp_path, monkeypatc
     with pytest.raises(InputError) as err:
         sources.fetch_raw({"kind": "kaggle", "kaggle": "owner/set"}, tmp_path / "raw", ["x"],
                           kaggle_kind="dataset")
+    assert str(err.value).startswith("Kaggle: credentials not found.")
     assert "~/.kaggle/kaggle.json" in str(err.value) and "KAGGLE_KEY" in str(err.value)
     assert not (tmp_path / "raw").exists()
 

@@ -13,7 +13,7 @@ from .atomic import atomic_path
 from .errors import InputError
 
 CREDENTIALS_HELP = (
-    "Kaggle credentials not found. Create an API token on kaggle.com (Settings > API), then either "
+    "credentials not found. Create an API token on kaggle.com (Settings > API), then either "
     "save it as ~/.kaggle/kaggle.json (chmod 600; KAGGLE_CONFIG_DIR may point elsewhere) or set "
     "KAGGLE_USERNAME and KAGGLE_KEY in the environment. For competitions, accept the rules on the "
     "competition's page first."
@@ -49,7 +49,7 @@ def kaggle_download(kind, name, dest):
     is never printed or logged.
     """
     if not kaggle_credentials_present():
-        raise InputError("Kaggle credentials", CREDENTIALS_HELP)
+        raise InputError("Kaggle", CREDENTIALS_HELP)
     # Importing kaggle authenticates at import time, so import only once credentials exist.
     from kaggle import api
 
