@@ -41,7 +41,7 @@ log() { echo "start-cluster: $*" >&2; }
 die() {
     log "ERROR: $1"
     for f in "$DIR/log/slurmctld.log" "$DIR/log/slurmd.log"; do
-        if [[ -s $f ]]; then log "--- last lines of $f:"; tail -n 15 "$f" >&2; fi
+        if [[ -r $f && -s $f ]]; then log "--- last lines of $f:"; tail -n 15 "$f" >&2 || true; fi
     done
     exit "${2:-1}"
 }
@@ -60,7 +60,9 @@ if ((${#missing[@]})); then
     log "installing slurm-wlm munge with apt-get (missing: ${missing[*]})"
     export DEBIAN_FRONTEND=noninteractive
     apt_log=${TMPDIR:-/tmp}/audiorepro-slurm-apt.log
-    apt_install() { apt-get install -y -q --no-install-recommends slurm-wlm munge >"$apt_log" 2>&1; }
+    apt_install() {
+        apt-get install -y -q --no-install-recommends slurm-wlm munge >"$apt_log" 2>&1
+    }
     if ! apt_install; then
         apt-get update -q >"$apt_log" 2>&1 || true
         apt_install || { tail -n 20 "$apt_log" >&2; die "apt-get install slurm-wlm munge failed"; }
@@ -126,7 +128,8 @@ if [[ -e $CONF ]] && [[ $(head -n 1 "$CONF") != "$MARK" ]]; then
     die "$CONF exists and was not written by this script: a SLURM is already configured here" 3
 fi
 changed=0
-if [[ $(cat "$CONF" 2>/dev/null) != "$config" ]] || [[ $(cat "$ETC/gres.conf" 2>/dev/null) != "$gres" ]]; then
+if [[ $(cat "$CONF" 2>/dev/null) != "$config" ]] \
+    || [[ $(cat "$ETC/gres.conf" 2>/dev/null) != "$gres" ]]; then
     changed=1
 fi
 healthy() {
@@ -166,7 +169,8 @@ else
         fi
         mkdir -p /run/munge /var/log/munge /var/lib/munge
         if id munge >/dev/null 2>&1; then
-            chown munge:munge /etc/munge /etc/munge/munge.key /run/munge /var/log/munge /var/lib/munge
+            chown munge:munge /etc/munge /etc/munge/munge.key \
+                /run/munge /var/log/munge /var/lib/munge
             chmod 0700 /etc/munge
             chmod 0600 /etc/munge/munge.key
             runuser -u munge -- munged || die "munged did not start (see /var/log/munge/munged.log)"
@@ -174,7 +178,10 @@ else
             munged --force || die "munged did not start (see /var/log/munge/munged.log)"
         fi
         touch "$DIR/munged.ours"  # stop-cluster.sh stops munged only when this script started it
-        for _ in $(seq 50); do munge -n 2>/dev/null | unmunge >/dev/null 2>&1 && break; sleep 0.2; done
+        for _ in $(seq 50); do
+            munge -n 2>/dev/null | unmunge >/dev/null 2>&1 && break
+            sleep 0.2
+        done
         munge -n | unmunge >/dev/null || die "munge does not work: munge -n | unmunge fails"
     fi
 
@@ -182,10 +189,11 @@ else
     if ! alive "$DIR/slurmctld.pid"; then
         slurmctld || die "slurmctld did not start"
     fi
-    for _ in $(seq 100); do scontrol ping 2>/dev/null | grep -q UP && break; sleep 0.2; done
-    scontrol ping 2>/dev/null | grep -q UP || die "slurmctld does not answer (scontrol ping)"
+    ctld_up() { [[ $(scontrol ping 2>/dev/null || true) == *UP* ]]; }
+    for _ in $(seq 100); do ctld_up && break; sleep 0.2; done
+    ctld_up || die "slurmctld does not answer (scontrol ping)"
     if ! alive "$DIR/slurmd.pid"; then
-        slurmd || die "slurmd did not start"
+        slurmd -N "$node" || die "slurmd did not start"
     fi
 fi
 
@@ -203,18 +211,31 @@ for _ in $(seq 150); do
     sleep 0.2
 done
 if ! [[ $state == idle || $state == mixed || $state == allocated ]]; then
-    die "node $node is '${state:-absent}', not idle: $(scontrol show node "$node" 2>/dev/null | grep -o 'Reason=.*' || true)"
+    reason=$(scontrol show node "$node" 2>/dev/null | grep -o 'Reason=.*' || true)
+    die "node $node is '${state:-absent}', not idle: $reason"
 fi
 
 probe=$(mktemp -d "${TMPDIR:-/tmp}/slurm-probe.XXXXXX")
-if ! out=$(cd "$probe" && timeout 60 sbatch --parsable --wait --job-name audiorepro-gpu-probe \
-        --partition "$PARTITION" --gpus=1 --cpus-per-task=1 --mem=100 -t 1 --output "$probe/out" \
-        --wrap 'srun -n1 echo "gpus=${SLURM_GPUS_ON_NODE:-?} cuda=${CUDA_VISIBLE_DEVICES:-unset}"' 2>&1); then
-    rm -rf "$probe"
-    die "a one-GPU job (sbatch --gpus=1) did not run: $out"
+trap 'rm -rf "$probe"' EXIT
+jobid=$(cd "$probe" && sbatch --parsable --job-name audiorepro-gpu-probe --partition "$PARTITION" \
+        --gpus=1 --cpus-per-task=1 --mem=100 -t 1 --output "$probe/out" \
+        --wrap 'srun -n1 echo "gpus=${SLURM_GPUS_ON_NODE:-?} cuda=${CUDA_VISIBLE_DEVICES:-unset}"' \
+        2>"$probe/err") || die "sbatch --gpus=1 was refused: $(cat "$probe/err")"
+jobid=${jobid%%;*}
+jobstate=""
+for _ in $(seq 300); do
+    jobstate=$(scontrol show job "$jobid" 2>/dev/null | grep -o 'JobState=[A-Z_]*' || true)
+    jobstate=${jobstate#JobState=}
+    [[ $jobstate =~ ^(PENDING|CONFIGURING|RUNNING|COMPLETING|)$ ]] || break
+    sleep 0.2
+done
+if [[ $jobstate != COMPLETED ]]; then
+    reason=$(scontrol show job "$jobid" 2>/dev/null | grep -o 'Reason=[^ ]*' || true)
+    scancel "$jobid" 2>/dev/null || true
+    out=$(cat "$probe/out" 2>/dev/null || true)
+    die "the one-GPU probe job $jobid (sbatch --gpus=1) ended ${jobstate:-unknown} ($reason): $out"
 fi
-log "sbatch --gpus=1 ran as job ${out%%;*}: $(cat "$probe/out" 2>/dev/null)"
-rm -rf "$probe"
+log "sbatch --gpus=1 ran as job $jobid: $(cat "$probe/out" 2>/dev/null)"
 
 log "up: node $node idle in partition $PARTITION ($CONF)"
 echo "$PARTITION"
