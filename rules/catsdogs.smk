@@ -89,6 +89,7 @@ rule catsdogs_figures:
         split=rules.catsdogs_split.output[0],
         model=rules.catsdogs_train.output.model,
         history=rules.catsdogs_train.output.history,
+        segments=rules.catsdogs_train.output.segments,
         metrics=rules.catsdogs_train.output.metrics,
     output:
         figures=report(

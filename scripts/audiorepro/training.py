@@ -3,7 +3,6 @@
 import json
 import os
 import platform
-import shutil
 import time
 from pathlib import Path
 
@@ -70,10 +69,6 @@ class Stopwatch:
 def write_json(path, data):
     with atomic_path(path) as tmp:
         Path(tmp).write_text(json.dumps(data, indent=2, sort_keys=True, default=float) + "\n")
-
-
-def remove_tree(path):
-    shutil.rmtree(path, ignore_errors=True)
 
 
 def parameter_counts(model):
