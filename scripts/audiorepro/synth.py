@@ -273,11 +273,6 @@ def moving_average(x, width):
 # --- envelopes -----------------------------------------------------------------------------------
 
 
-def hann_envelope(n):
-    """A Hann window of ``n`` samples (0 at both ends, 1 in the middle)."""
-    return np.hanning(int(n)) if n > 1 else np.ones(int(n))
-
-
 def attack_decay_envelope(n, rate, attack_s, decay_s, shape="linear"):
     """Envelope that rises over ``attack_s`` and then decays.
 
