@@ -53,14 +53,21 @@ def kaggle_download(kind, name, dest):
     # Importing kaggle authenticates at import time, so import only once credentials exist.
     from kaggle import api
 
+    import requests
+
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
-    if kind == "dataset":
-        api.dataset_download_files(name, path=str(dest), quiet=True, unzip=False)
-    elif kind == "competition":
-        api.competition_download_files(name, path=str(dest), quiet=True)
-    else:
+    download = {"dataset": lambda: api.dataset_download_files(name, path=str(dest), quiet=True),
+                "competition": lambda: api.competition_download_files(name, path=str(dest), quiet=True)}
+    if kind not in download:
         raise InputError("source.kaggle kind", f"must be 'dataset' or 'competition', not {kind!r}")
+    try:
+        download[kind]()
+    except requests.exceptions.RequestException as err:
+        status = getattr(getattr(err, "response", None), "status_code", None)
+        hint = {401: " (check the credentials)", 403: " (for a competition: accept its rules on Kaggle)",
+                404: " (check the name in source.kaggle)"}.get(status, "")
+        raise InputError(f"Kaggle {kind} {name}", f"download failed: {err}{hint}") from None
     return sorted(dest.glob("*.zip"))
 
 
