@@ -29,18 +29,12 @@ def main(snakemake):
     build = {"alexnet": whales.alexnet, "googlenet": whales.googlenet}[w.net]
     model = build(squashed.shape[1:], num_classes=2, width=snakemake.params.width,
                   caffe_init=snakemake.params.init == "caffe")
-    outputs = list(model.output_names) if len(model.outputs) > 1 else None
     batch = p["batch_size"][w.net]
     steps = p["epochs"] * math.ceil(len(train) / batch)
     optimizer = digits.solver(float(w.rate), steps, p["momentum"], p["weight_decay"],
                               p["lr_step_fraction"], p["lr_gamma"])
-    if outputs:  # GoogLeNet's auxiliary heads train with weight 0.3 each, as in Caffe
-        model.compile(optimizer, loss={o: "sparse_categorical_crossentropy" for o in outputs},
-                      loss_weights=whales.GOOGLENET_LOSS_WEIGHTS, metrics={"main": ["accuracy"]})
-        monitor = "val_main_accuracy"
-    else:
-        model.compile(optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-        monitor = "val_accuracy"
+    # GoogLeNet's auxiliary heads train with weight 0.3 each, as in Caffe
+    outputs, monitor = digits.compile_classifier(model, optimizer, whales.GOOGLENET_LOSS_WEIGHTS)
 
     def batches(rows, seed):
         return digits.image_batches(squashed[rows.row.to_numpy()], rows.label, mean, batch, seed, outputs)
@@ -57,7 +51,7 @@ def main(snakemake):
     predictions = val[["clip_name", "label"]].assign(probability=probability[:, 1])
     predictions.to_csv(out.predictions, index=False)
     history = pd.read_csv(out.history)
-    accuracy = history["val_main_accuracy" if outputs else "val_accuracy"]
+    accuracy = history[monitor]
     loss = history["val_main_loss" if outputs else "val_loss"]
     write_json(out.metrics, {
         "study": "whales", "scheme": w.scheme, "variant": f"{w.net}_lr{w.rate}", "net": w.net,

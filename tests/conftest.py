@@ -1,7 +1,9 @@
 """Shared test helpers: the repository root, a runner for the workflow, tiny data on disk."""
 
+import io
 import os
 import subprocess
+import zipfile
 import sys
 from pathlib import Path
 
@@ -33,3 +35,12 @@ def tone():
     """One second of a 440-Hz tone as int16 at 16 kHz."""
     t = np.arange(16000) / 16000
     return (0.5 * np.sin(2 * np.pi * 440 * t) * 32767).astype(np.int16)
+
+
+def zip_bytes(entries):
+    """A zip archive in memory: {name inside the archive: contents}."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name, data in entries.items():
+            z.writestr(name, data)
+    return buf.getvalue()

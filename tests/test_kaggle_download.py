@@ -6,26 +6,18 @@ stand-in needs port 80 (root); elsewhere the test is skipped with that reason.
 """
 
 import http.server
-import io
 import threading
-import zipfile
 
 import pytest
 
 from audiorepro import sources
 from audiorepro.errors import InputError
-
-
-def zip_bytes(entries):
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        for name, data in entries.items():
-            z.writestr(name, data)
-    return buf.getvalue()
+from conftest import zip_bytes
 
 
 CATSDOGS = zip_bytes({"cats_dogs/cat_1.wav": "meow", "cats_dogs/dog_barking_0.wav": "woof",
-                      "train_test_split.csv": ",test_cat,test_dog,train_cat,train_dog\n"})
+                      "train_test_split.csv": ",test_cat,test_dog,train_cat,train_dog\n",
+                      "cats_dogs/cats_dogs/cat_1.wav": "the duplicate folder the archive also holds"})
 # competitions ship archives inside the archive
 WHALES = zip_bytes({"whale_data.zip": zip_bytes({"data/train.csv": "clip_name,label\n",
                                                  "data/train/train1.aiff": "x",
@@ -85,6 +77,7 @@ def test_dataset_download_through_the_kaggle_client(kaggle, tmp_path):
                       ["cats_dogs", "train_test_split.csv"], kaggle_kind="dataset",
                       staging=tmp_path / "downloads")
     assert (raw / "cats_dogs" / "dog_barking_0.wav").read_text() == "woof"
+    assert (raw / "cats_dogs" / "cat_1.wav").read_text() == "meow"
     assert (raw / "train_test_split.csv").exists()
     assert not (tmp_path / "downloads").exists()  # the archive is removed once unpacked
     path, auth = kaggle[0]

@@ -6,12 +6,11 @@ import pytest
 
 from audiorepro import sources
 from audiorepro.errors import InputError
+from conftest import zip_bytes
 
 
 def make_zip(path, entries):
-    with zipfile.ZipFile(path, "w") as z:
-        for name, data in entries.items():
-            z.writestr(name, data)
+    path.write_bytes(zip_bytes(entries))
     return path
 
 
@@ -75,27 +74,6 @@ def test_kaggle_token_file_is_checked_and_never_echoed(tmp_path, monkeypatch):
     assert sources.kaggle_credentials_present(env, home=tmp_path)
     assert sources.kaggle_credentials_present({"KAGGLE_USERNAME": "a", "KAGGLE_KEY": "b"}, home=tmp_path)
     assert not sources.kaggle_credentials_present({}, home=tmp_path / "empty")
-
-
-def test_kaggle_source_extracts_the_archive_into_the_layout(tmp_path, monkeypatch):
-    fixture = make_zip(tmp_path / "audio-cats-and-dogs.zip", {
-        "cats_dogs/cat_1.wav": "a", "cats_dogs/dog_barking_0.wav": "b", "train_test_split.csv": "c",
-        "cats_dogs/cats_dogs/cat_1.wav": "duplicate folder as Kaggle ships it",
-    })
-
-    def fake_download(kind, name, dest):
-        assert (kind, name) == ("dataset", "mmoreaux/audio-cats-and-dogs")
-        dest.mkdir(parents=True)
-        return [fixture]
-
-    monkeypatch.setattr(sources, "kaggle_download", fake_download)
-    raw = tmp_path / "raw"
-    sources.fetch_raw({"kind": "kaggle", "kaggle": "mmoreaux/audio-cats-and-dogs"}, raw,
-                      ["cats_dogs", "train_test_split.csv"], kaggle_kind="dataset",
-                      staging=tmp_path / "dl")
-    assert (raw / "cats_dogs" / "cat_1.wav").read_text() == "a"
-    assert (raw / "train_test_split.csv").exists()
-    assert not (tmp_path / "dl").exists()
 
 
 def test_local_source_links_the_layout_and_names_what_is_missing(tmp_path):

@@ -254,3 +254,19 @@ def test_majority_baseline_on_the_real_validation_counts():
     assert result["majority_baseline_accuracy"] == pytest.approx(2_666 / 3_000)
     assert result["accuracy"] == result["majority_baseline_accuracy"]
     assert result["roc_auc"] == pytest.approx(0.5)
+
+
+def test_compile_classifier_names_the_monitored_accuracy():
+    from audiorepro import digits
+
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 255, (8, 64, 64, 1), dtype=np.uint8)
+    labels = np.array([0, 1] * 4)
+    for build, expected in ((whales.alexnet, "val_accuracy"), (whales.googlenet, "val_main_accuracy")):
+        model = build((64, 64, 1), num_classes=2, width=0.125)
+        outputs, monitor = digits.compile_classifier(model, digits.solver(0.01, 2, 0.9, 5e-4, 0.33, 0.1),
+                                                     whales.GOOGLENET_LOSS_WEIGHTS)
+        assert monitor == expected
+        batches = digits.image_batches(images, labels, images.mean(0), 4, seed=None, outputs=outputs)
+        history = model.fit(batches, validation_data=batches, epochs=1, verbose=0)
+        assert monitor in history.history

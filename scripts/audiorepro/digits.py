@@ -64,3 +64,18 @@ def image_batches(images, labels, mean, batch_size, seed=None, outputs=None):
             self.epoch += 1
 
     return Batches()
+
+
+def compile_classifier(model, optimizer, loss_weights=None):
+    """Compile with sparse cross-entropy; a model with several outputs (GoogLeNet's auxiliary
+    heads) gets one loss per output, weighted by ``loss_weights``, and accuracy on ``main``.
+
+    Returns (output names or None, the validation accuracy's name in the history).
+    """
+    if len(model.outputs) == 1:
+        model.compile(optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        return None, "val_accuracy"
+    outputs = list(model.output_names)
+    model.compile(optimizer, loss={o: "sparse_categorical_crossentropy" for o in outputs},
+                  loss_weights=loss_weights, metrics={"main": ["accuracy"]})
+    return outputs, "val_main_accuracy"

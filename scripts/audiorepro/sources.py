@@ -57,12 +57,13 @@ def kaggle_download(kind, name, dest):
 
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
-    download = {"dataset": lambda: api.dataset_download_files(name, path=str(dest), quiet=True),
-                "competition": lambda: api.competition_download_files(name, path=str(dest), quiet=True)}
-    if kind not in download:
+    if kind not in ("dataset", "competition"):
         raise InputError("source.kaggle kind", f"must be 'dataset' or 'competition', not {kind!r}")
     try:
-        download[kind]()
+        if kind == "dataset":
+            api.dataset_download_files(name, path=str(dest), quiet=True)
+        else:
+            api.competition_download_files(name, path=str(dest), quiet=True)
     except requests.exceptions.RequestException as err:
         status = getattr(getattr(err, "response", None), "status_code", None)
         hint = {401: " (check the credentials)", 403: " (for a competition: accept its rules on Kaggle)",
