@@ -1,16 +1,43 @@
 # catsdogs: a 10-layer 1-D CNN on raw 16-kHz cat and dog audio (seed 004).
 # raw data -> decoded, checked pack -> split table per protocol -> trained model -> figures.
+from audiorepro.catsdogs.figures import figure_names as catsdogs_figure_names
+
+CATSDOGS = f"{RESULTS}/catsdogs"
+CATSDOGS_FIGURES = catsdogs_figure_names(config["catsdogs"]["model"]["blocks"])
+
+
+def catsdogs_targets():
+    return expand(
+        [f"{CATSDOGS}/figures/{{protocol}}/{f}" for f in CATSDOGS_FIGURES]
+        + [f"{CATSDOGS}/models/{{protocol}}/metrics.json"],
+        protocol=config["catsdogs"]["protocols"],
+    )
+
+
+def catsdogs_notebook_parameters(wildcards, input, output):
+    return notebook_parameters(
+        input,
+        output,
+        protocol=wildcards.protocol,
+        window=config["catsdogs"]["training"]["window"],
+    )
+
+
+register_study("catsdogs", catsdogs_targets)
+
+
 rule catsdogs_raw:
+    input:
+        code=code("catsdogs_raw.py"),
     output:
         raw=directory(f"{CATSDOGS}/raw"),
         truth=f"{CATSDOGS}/ground_truth.csv",
     log:
         f"{CATSDOGS}/logs/raw.log",
     conda:
-        "../envs/audiorepro.yaml"
+        CONDA_ENV
     params:
         source=config["catsdogs"]["source"],
-        generator="synth_catsdogs",
         synthetic={
             **config["catsdogs"]["synthetic"],
             "rate": config["catsdogs"]["audio"]["rate"],
@@ -19,19 +46,20 @@ rule catsdogs_raw:
         kaggle_kind="dataset",
         staging=f"{RESOURCES}/catsdogs",
     script:
-        "../scripts/fetch_raw.py"
+        "../scripts/catsdogs_raw.py"
 
 
 rule catsdogs_decode:
     input:
-        rules.catsdogs_raw.output.raw,
+        code=code("catsdogs_decode.py"),
+        raw=rules.catsdogs_raw.output.raw,
     output:
         clips=f"{CATSDOGS}/audio/clips.csv",
         samples=f"{CATSDOGS}/audio/samples.npy",
     log:
         f"{CATSDOGS}/logs/decode.log",
     conda:
-        "../envs/audiorepro.yaml"
+        CONDA_ENV
     params:
         audio=config["catsdogs"]["audio"],
     script:
@@ -40,16 +68,17 @@ rule catsdogs_decode:
 
 rule catsdogs_split:
     input:
+        code=code("catsdogs_split.py"),
         raw=rules.catsdogs_raw.output.raw,
         clips=rules.catsdogs_decode.output.clips,
     output:
-        f"{CATSDOGS}/splits/{{protocol}}.csv",
+        table=f"{CATSDOGS}/splits/{{protocol}}.csv",
     log:
         f"{CATSDOGS}/logs/split_{{protocol}}.log",
     wildcard_constraints:
         protocol="original|clean",
     conda:
-        "../envs/audiorepro.yaml"
+        CONDA_ENV
     params:
         split=config["catsdogs"]["split"],
     script:
@@ -58,9 +87,10 @@ rule catsdogs_split:
 
 rule catsdogs_train:
     input:
+        code=code("catsdogs_train.py"),
         clips=rules.catsdogs_decode.output.clips,
         samples=rules.catsdogs_decode.output.samples,
-        split=rules.catsdogs_split.output[0],
+        split=rules.catsdogs_split.output.table,
     output:
         model=f"{CATSDOGS}/models/{{protocol}}/model.keras",
         history=f"{CATSDOGS}/models/{{protocol}}/history.csv",
@@ -69,7 +99,7 @@ rule catsdogs_train:
     log:
         f"{CATSDOGS}/logs/train_{{protocol}}.log",
     conda:
-        "../envs/audiorepro.yaml"
+        CONDA_ENV
     threads: 2
     resources:
         gpu=1,
@@ -84,9 +114,10 @@ rule catsdogs_train:
 rule catsdogs_figures:
     input:
         notebook=NOTEBOOKS / "catsdogs.ipynb",
+        code=code("run_notebook.py", "../reports/catsdogs.ipynb"),
         clips=rules.catsdogs_decode.output.clips,
         samples=rules.catsdogs_decode.output.samples,
-        split=rules.catsdogs_split.output[0],
+        split=rules.catsdogs_split.output.table,
         model=rules.catsdogs_train.output.model,
         history=rules.catsdogs_train.output.history,
         segments=rules.catsdogs_train.output.segments,
@@ -102,7 +133,7 @@ rule catsdogs_figures:
     log:
         f"{CATSDOGS}/logs/figures_{{protocol}}.log",
     conda:
-        "../envs/audiorepro.yaml"
+        CONDA_ENV
     params:
         parameters=catsdogs_notebook_parameters,
     script:

@@ -1,27 +1,76 @@
 # whales: right-whale upcalls as spectrogram images for AlexNet and GoogLeNet (seed 001).
 # raw AIFF clips -> 30x129 PNG spectrograms (+ one packed array) -> split tables -> the
-# learning-rate sweep, one training job per network and rate -> figures.
+# learning-rate sweep, one training job per network and rate -> the sweep table -> figures.
+from audiorepro.whales.figures import FIGURES as WHALES_FIGURES, SWEEP_TABLE
+
+WHALES = f"{RESULTS}/whales"
+WHALES_VARIANTS = [
+    f"{net}_lr{rate:g}"
+    for net, rates in config["whales"]["sweep"].items()
+    for rate in rates
+]
+if config["whales"]["baseline"] not in WHALES_VARIANTS:
+    raise ConfigError(
+        f"config key whales.baseline: {config['whales']['baseline']} is not one of the sweep's "
+        f"models ({', '.join(WHALES_VARIANTS)})"
+    )
+
+
+def whales_targets():
+    protocol = config["whales"]["split"]["train_on"]
+    return [
+        f"{WHALES}/figures/{protocol}/{f}" for f in [*WHALES_FIGURES, SWEEP_TABLE]
+    ] + expand(f"{WHALES}/splits/{{protocol}}.csv", protocol=config["whales"]["protocols"])
+
+
+def whales_sweep_files(kind):
+    """One file of each sweep member (metrics, history, predictions)."""
+
+    def files(wildcards):
+        return expand(
+            f"{WHALES}/models/{wildcards.protocol}/{{variant}}/{kind}",
+            variant=WHALES_VARIANTS,
+        )
+
+    return files
+
+
+def whales_notebook_parameters(wildcards, input, output):
+    return notebook_parameters(
+        input,
+        output,
+        protocol=wildcards.protocol,
+        variants=WHALES_VARIANTS,
+        baseline=config["whales"]["baseline"],
+    )
+
+
+register_study("whales", whales_targets)
+
+
 rule whales_raw:
+    input:
+        code=code("whales_raw.py"),
     output:
         raw=directory(f"{WHALES}/raw"),
         truth=f"{WHALES}/ground_truth.csv",
     log:
         f"{WHALES}/logs/raw.log",
     conda:
-        "../envs/audiorepro.yaml"
+        CONDA_ENV
     params:
         source=config["whales"]["source"],
-        generator="synth_whales",
-        synthetic={**config["whales"]["synthetic"], **config["whales"]["audio"]},
+        synthetic=config["whales"]["synthetic"],
         members=["train.csv", "train", "test"],
         kaggle_kind="competition",
         staging=f"{RESOURCES}/whales",
     script:
-        "../scripts/fetch_raw.py"
+        "../scripts/whales_raw.py"
 
 
 rule whales_render:
     input:
+        code=code("whales_render.py"),
         raw=rules.whales_raw.output.raw,
     output:
         pngs=directory(f"{WHALES}/features/train"),
@@ -30,26 +79,25 @@ rule whales_render:
     log:
         f"{WHALES}/logs/render.log",
     conda:
-        "../envs/audiorepro.yaml"
+        CONDA_ENV
     threads: 8  # capped by --cores
-    params:
-        audio=config["whales"]["audio"],
     script:
         "../scripts/whales_render.py"
 
 
 rule whales_split:
     input:
+        code=code("whales_split.py"),
         clips=rules.whales_render.output.clips,
     output:
-        table=f"{WHALES}/splits/{{scheme}}.csv",
-        counts=f"{WHALES}/splits/{{scheme}}_class_counts.csv",
+        table=f"{WHALES}/splits/{{protocol}}.csv",
+        counts=f"{WHALES}/splits/{{protocol}}_class_counts.csv",
     log:
-        f"{WHALES}/logs/split_{{scheme}}.log",
+        f"{WHALES}/logs/split_{{protocol}}.log",
     wildcard_constraints:
-        scheme="digits|stratified",
+        protocol="digits|stratified",
     conda:
-        "../envs/audiorepro.yaml"
+        CONDA_ENV
     params:
         split=config["whales"]["split"],
     script:
@@ -58,20 +106,21 @@ rule whales_split:
 
 rule whales_train:
     input:
+        code=code("whales_train.py"),
         images=rules.whales_render.output.images,
         split=rules.whales_split.output.table,
     output:
-        model=f"{WHALES}/models/{{scheme}}/{{net}}_lr{{rate}}/model.keras",
-        history=f"{WHALES}/models/{{scheme}}/{{net}}_lr{{rate}}/history.csv",
-        predictions=f"{WHALES}/models/{{scheme}}/{{net}}_lr{{rate}}/predictions.csv",
-        metrics=f"{WHALES}/models/{{scheme}}/{{net}}_lr{{rate}}/metrics.json",
+        model=f"{WHALES}/models/{{protocol}}/{{net}}_lr{{rate}}/model.keras",
+        history=f"{WHALES}/models/{{protocol}}/{{net}}_lr{{rate}}/history.csv",
+        predictions=f"{WHALES}/models/{{protocol}}/{{net}}_lr{{rate}}/predictions.csv",
+        metrics=f"{WHALES}/models/{{protocol}}/{{net}}_lr{{rate}}/metrics.json",
     log:
-        f"{WHALES}/logs/train_{{scheme}}_{{net}}_lr{{rate}}.log",
+        f"{WHALES}/logs/train_{{protocol}}_{{net}}_lr{{rate}}.log",
     wildcard_constraints:
         net="alexnet|googlenet",
         rate="[0-9.e-]+",
     conda:
-        "../envs/audiorepro.yaml"
+        CONDA_ENV
     threads: 2
     resources:
         gpu=1,
@@ -85,28 +134,51 @@ rule whales_train:
         "../scripts/whales_train.py"
 
 
+rule whales_sweep:
+    input:
+        code=code("whales_sweep.py"),
+        metrics=whales_sweep_files("metrics.json"),
+        histories=whales_sweep_files("history.csv"),
+    output:
+        table=report(
+            f"{WHALES}/figures/{{protocol}}/{SWEEP_TABLE}",
+            caption="../reports/captions/whales.rst",
+            category="whales",
+            subcategory="{protocol}",
+        ),
+    log:
+        f"{WHALES}/logs/sweep_{{protocol}}.log",
+    conda:
+        CONDA_ENV
+    params:
+        variants=WHALES_VARIANTS,
+    script:
+        "../scripts/whales_sweep.py"
+
+
 rule whales_figures:
     input:
         notebook=NOTEBOOKS / "whales.ipynb",
+        code=code("run_notebook.py", "../reports/whales.ipynb"),
         raw=rules.whales_raw.output.raw,
         pngs=rules.whales_render.output.pngs,
         split=rules.whales_split.output.table,
         counts=rules.whales_split.output.counts,
-        metrics=whales_sweep_files("metrics.json"),
+        sweep=rules.whales_sweep.output.table,
         histories=whales_sweep_files("history.csv"),
         predictions=whales_sweep_files("predictions.csv"),
     output:
         figures=report(
-            [f"{WHALES}/figures/{{scheme}}/{f}" for f in WHALES_FIGURES],
+            [f"{WHALES}/figures/{{protocol}}/{f}" for f in WHALES_FIGURES],
             caption="../reports/captions/whales.rst",
             category="whales",
-            subcategory="{scheme}",
+            subcategory="{protocol}",
         ),
-        notebook=f"{WHALES}/figures/{{scheme}}/whales.ipynb",
+        notebook=f"{WHALES}/figures/{{protocol}}/whales.ipynb",
     log:
-        f"{WHALES}/logs/figures_{{scheme}}.log",
+        f"{WHALES}/logs/figures_{{protocol}}.log",
     conda:
-        "../envs/audiorepro.yaml"
+        CONDA_ENV
     params:
         parameters=whales_notebook_parameters,
     script:

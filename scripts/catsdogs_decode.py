@@ -3,12 +3,12 @@
 from pathlib import Path
 
 from audiorepro import rule
-from audiorepro.catsdogs import FOLDER, file_table
+from audiorepro.catsdogs.data import FOLDER, file_table
 from audiorepro.clips import pack_clips, write_pack
 
 
 def main(snakemake):
-    folder = Path(snakemake.input[0]) / FOLDER
+    folder = Path(snakemake.input.raw) / FOLDER
     audio = snakemake.params.audio
     table = file_table(p.name for p in folder.iterdir() if p.suffix.lower() == ".wav")
     packed, samples = pack_clips(table, folder, audio["rate"], audio["min_seconds"], audio["max_seconds"])

@@ -6,7 +6,7 @@ import pandas as pd
 
 from audiorepro import rule
 from audiorepro.atomic import atomic_path
-from audiorepro.catsdogs import SPLIT_CSV, clean_split, original_split, read_split_csv
+from audiorepro.catsdogs.data import SPLIT_CSV, clean_split, original_split, read_split_csv
 
 
 def main(snakemake):
@@ -18,7 +18,7 @@ def main(snakemake):
     else:
         csv = read_split_csv(Path(snakemake.input.raw) / SPLIT_CSV, clips["file"])
         table = clean_split(csv, params["clean_validation_fraction"], params["seed"])
-    with atomic_path(snakemake.output[0]) as tmp:
+    with atomic_path(snakemake.output.table) as tmp:
         table.to_csv(tmp, index=False)
     rule.log.info("%s", table.groupby(["split", "label"]).size().to_dict())
 

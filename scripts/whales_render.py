@@ -4,8 +4,8 @@ from pathlib import Path
 
 from audiorepro import rule
 from audiorepro.atomic import atomic_path
-from audiorepro.spectrogram import render_files
-from audiorepro.whales import read_train_csv
+from audiorepro.whales.spectrogram import render_files
+from audiorepro.whales.data import read_train_csv
 
 
 def main(snakemake):

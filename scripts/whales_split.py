@@ -4,13 +4,13 @@ import pandas as pd
 
 from audiorepro import rule
 from audiorepro.atomic import atomic_path
-from audiorepro.whales import class_counts, digits_head_tail_split, stratified_split
+from audiorepro.whales.data import class_counts, digits_head_tail_split, stratified_split
 
 
 def main(snakemake):
     clips = pd.read_csv(snakemake.input.clips)
     params = snakemake.params.split
-    if snakemake.wildcards.scheme == "digits":
+    if snakemake.wildcards.protocol == "digits":
         table = digits_head_tail_split(clips, params["train_fraction"])
     else:
         table = stratified_split(clips, params["train_fraction"], params["seed"])

@@ -2,7 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from audiorepro import catsdogs
+from audiorepro.catsdogs import batches, data, evaluate
+from audiorepro.catsdogs import model as cnn
 from audiorepro.errors import InputError
 
 
@@ -10,7 +11,7 @@ def real_file_table():
     """The Kaggle set's names: cats 1..167 without 104, 111, 145; dogs 0..112."""
     cats = [f"cat_{n}.wav" for n in range(1, 168) if n not in (104, 111, 145)]
     dogs = [f"dog_barking_{n}.wav" for n in range(113)]
-    return catsdogs.file_table(cats + dogs)
+    return data.file_table(cats + dogs)
 
 
 def test_file_table_labels_and_bad_names():
@@ -18,20 +19,20 @@ def test_file_table_labels_and_bad_names():
     assert len(table) == 277 and (table.label == 0).sum() == 164 and (table.label == 1).sum() == 113
     assert table.loc[table.file == "dog_barking_0.wav", "number"].item() == 0
     with pytest.raises(InputError, match="kitten_1.wav: is not named"):
-        catsdogs.file_table(["cat_1.wav", "kitten_1.wav"])
+        data.file_table(["cat_1.wav", "kitten_1.wav"])
 
 
 def test_original_split_sizes_and_its_leaky_test_folder():
-    table = catsdogs.original_split(real_file_table(), 0.25, 5, seed=0)
+    table = data.original_split(real_file_table(), 0.25, 5, seed=0)
     counts = table.split.value_counts()
     assert counts["train"] == 207 and counts["validation"] == 70 and counts["test"] == 10
     test = set(table.file[table.split == "test"])
     assert test == {f"cat_{n}.wav" for n in range(163, 168)} | {f"dog_barking_{n}.wav" for n in range(5)}
     # the original's test files are also training or validation files: the leak is reproduced
     assert test <= set(table.file[table.split != "test"])
-    again = catsdogs.original_split(real_file_table(), 0.25, 5, seed=0)
+    again = data.original_split(real_file_table(), 0.25, 5, seed=0)
     assert again.equals(table)
-    assert not catsdogs.original_split(real_file_table(), 0.25, 5, seed=1).equals(table)
+    assert not data.original_split(real_file_table(), 0.25, 5, seed=1).equals(table)
 
 
 def write_split_csv(path, columns):
@@ -47,9 +48,9 @@ def test_clean_split_is_disjoint_and_keeps_the_csv_test_files(tmp_path):
     dogs = list(rng.permutation(files.file[files.label == 1]))
     columns = {"test_cat": cats[:49], "test_dog": dogs[:49], "train_cat": cats[49:], "train_dog": dogs[49:]}
     write_split_csv(tmp_path / "split.csv", columns)
-    csv = catsdogs.read_split_csv(tmp_path / "split.csv", files.file)
+    csv = data.read_split_csv(tmp_path / "split.csv", files.file)
     assert len(csv) == 277
-    table = catsdogs.clean_split(csv, 0.2, seed=3)
+    table = data.clean_split(csv, 0.2, seed=3)
     assert table.file.is_unique  # no file in two splits
     assert set(table.file[table.split == "test"]) == set(cats[:49]) | set(dogs[:49])
     val = table[table.split == "validation"]
@@ -70,27 +71,27 @@ def test_clean_split_is_disjoint_and_keeps_the_csv_test_files(tmp_path):
 def test_malformed_split_csv_is_named(tmp_path, columns, message):
     write_split_csv(tmp_path / "split.csv", columns)
     with pytest.raises(InputError, match=f"split.csv: {message}"):
-        catsdogs.read_split_csv(tmp_path / "split.csv", real_file_table().file)
+        data.read_split_csv(tmp_path / "split.csv", real_file_table().file)
 
 
 def test_standardisation_original_per_class_clean_from_training_only():
     rng = np.random.default_rng(0)
     audio = {"train": {0: rng.normal(5, 2, 1000), 1: rng.normal(-1, 10, 1000)},
              "validation": {0: rng.normal(0, 3, 500), 1: rng.normal(0, 1, 500)}}
-    original = catsdogs.standardisation("original", audio)
+    original = data.standardisation("original", audio)
     for split in audio:
         for label in (0, 1):
-            z = catsdogs.standardise(audio[split][label], original[split][label])
+            z = data.standardise(audio[split][label], original[split][label])
             assert abs(z.mean()) < 1e-5 and abs(z.std() - 1) < 1e-4
-    clean = catsdogs.standardisation("clean", audio)
+    clean = data.standardisation("clean", audio)
     train = np.concatenate([audio["train"][0], audio["train"][1]])
     expected = (train.mean(), train.std())
     assert all(np.allclose(clean[s][l], expected) for s in audio for l in (0, 1))
     # validation statistics must not move the clean protocol's numbers
     audio["validation"][0] *= 100
-    assert np.allclose(catsdogs.standardisation("clean", audio)["validation"][0], expected)
+    assert np.allclose(data.standardisation("clean", audio)["validation"][0], expected)
     with pytest.raises(InputError, match="unknown protocol 'other'"):
-        catsdogs.standardisation("other", audio)
+        data.standardisation("other", audio)
 
 
 def test_window_rule_and_alternating_labels():
@@ -98,21 +99,21 @@ def test_window_rule_and_alternating_labels():
     quiet = np.zeros(50_000, np.float32)
     quiet[20_000:20_100] = 1.0  # the only place a window can pass max > 0.4
     loud = rng.normal(0, 1, 50_000).astype(np.float32)
-    x, y = catsdogs.window_batch({0: quiet, 1: loud}, 6, 16_000, 0.4, rng)
+    x, y = batches.window_batch({0: quiet, 1: loud}, 6, 16_000, 0.4, rng)
     assert x.shape == (6, 16_000, 1) and y.ravel().tolist() == [0, 1, 0, 1, 0, 1]
     assert (x.max(axis=(1, 2)) > 0.4).all()
     assert all(x[i, :, 0].max() == 1.0 for i in (0, 2, 4))  # every cat window holds the click
     with pytest.raises(InputError, match="cat audio: no 16000-sample window with max > 0.4"):
-        catsdogs.window_batch({0: np.zeros(20_000, np.float32), 1: loud}, 2, 16_000, 0.4, rng)
+        batches.window_batch({0: np.zeros(20_000, np.float32), 1: loud}, 2, 16_000, 0.4, rng)
     with pytest.raises(InputError, match="holds 100 samples, fewer than one 16000-sample window"):
-        catsdogs.draw_window(np.ones(100), 16_000, 0.4, rng)
+        batches.draw_window(np.ones(100), 16_000, 0.4, rng)
 
 
 def test_window_dataset_is_seeded_and_changes_per_epoch():
     rng = np.random.default_rng(1)
     vectors = {0: rng.normal(size=40_000).astype(np.float32), 1: rng.normal(size=40_000).astype(np.float32)}
-    a = catsdogs.window_dataset(vectors, 4, 16_000, 0.4, steps=3, seed=7)
-    b = catsdogs.window_dataset(vectors, 4, 16_000, 0.4, steps=3, seed=7)
+    a = batches.window_dataset(vectors, 4, 16_000, 0.4, steps=3, seed=7)
+    b = batches.window_dataset(vectors, 4, 16_000, 0.4, steps=3, seed=7)
     assert len(a) == 3 and np.array_equal(a[1][0], b[1][0])
     first = a[1][0].copy()
     a.on_epoch_end()
@@ -122,7 +123,7 @@ def test_window_dataset_is_seeded_and_changes_per_epoch():
 def test_model_has_the_originals_parameter_counts_and_shapes():
     from audiorepro.training import parameter_counts
 
-    model = catsdogs.conv1d_classifier(16_000, blocks=10, filters=10, kernel_size=4, strides=2)
+    model = cnn.conv1d_classifier(16_000, blocks=10, filters=10, kernel_size=4, strides=2)
     # conv 1: 4*1*10+10 = 50; conv 2-10: 4*10*10+10 = 410 each; BN 4*10 per block; dense 10+1
     assert parameter_counts(model) == {"total": 4151, "trainable": 3951, "non_trainable": 200}
     lengths = [model.get_layer(f"activ_{k}").output.shape[1] for k in range(1, 11)]
@@ -133,11 +134,11 @@ def test_model_has_the_originals_parameter_counts_and_shapes():
 
 def test_segments_and_vote():
     x = np.arange(40_000)
-    assert catsdogs.segments(x, 16_000).shape == (2, 16_000)
-    stacked, table = catsdogs.segment_table([("a.wav", 1, x), ("b.wav", 0, x[:15_999])], 16_000)
+    assert data.segments(x, 16_000).shape == (2, 16_000)
+    stacked, table = data.segment_table([("a.wav", 1, x), ("b.wav", 0, x[:15_999])], 16_000)
     assert stacked.shape == (2, 16_000) and table.file.tolist() == ["a.wav", "a.wav"]
     preds = pd.DataFrame({"file": ["a", "a", "b", "b", "b"], "label": [1, 1, 0, 0, 0],
                           "probability": [0.9, 0.3, 0.6, 0.6, 0.1]})
-    clips = catsdogs.vote(preds).set_index("file")
+    clips = evaluate.vote(preds).set_index("file")
     assert clips.loc["a", "vote"] == 1 and clips.loc["a", "correct"]
     assert clips.loc["b", "vote"] == 0 and clips.loc["b", "correct"]  # mean 0.433 < 0.5

@@ -65,19 +65,45 @@ def test_lint_is_clean_and_rules_are_snakefmt_formatted(tmp_path):
     assert fmt.returncode == 0, fmt.stderr
 
 
-def test_conda_environment_pins_equal_the_lock():
-    lock = {l.strip() for l in (ROOT / "requirements.txt").read_text().splitlines()
-            if l.strip() and not l.startswith("#")}
-    for env_file in (ROOT / "envs").glob("*.yaml"):
-        env = yaml.safe_load(env_file.read_text())
-        pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
-        assert set(pip) - {"tensorflow-cpu==2.21.0"} == lock, env_file.name
-    direct = [l.split("==")[0] for l in (ROOT / "requirements.in").read_text().splitlines()
-              if "==" in l and not l.startswith("#")]
-    assert all(any(p.lower() == d.lower() for p in (x.split("==")[0] for x in lock)) for d in direct)
+def _pins(path):
+    return {l.strip() for l in path.read_text().splitlines() if "==" in l and not l.startswith("#")}
 
 
-def test_makefile_tensorflow_pin_matches_the_conda_environment():
-    makefile = (ROOT / "Makefile").read_text()
-    version = re.search(r"TF_VERSION := (\S+)", makefile).group(1)
-    assert f"tensorflow-cpu=={version}" in (ROOT / "envs" / "audiorepro.yaml").read_text()
+def _env_pins(path):
+    env = yaml.safe_load(path.read_text())
+    return set(next(d["pip"] for d in env["dependencies"] if isinstance(d, dict)))
+
+
+def test_conda_environments_are_the_lock_without_development_tools():
+    import importlib.metadata as md
+
+    from packaging.requirements import Requirement
+
+    def closure(names):
+        seen, todo = set(), [n.lower().replace("_", "-") for n in names]
+        while todo:
+            name = todo.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            for r in md.distribution(name).requires or []:
+                req = Requirement(r)
+                if not req.marker or req.marker.evaluate({"extra": ""}):
+                    todo.append(req.name.lower().replace("_", "-"))
+        return seen
+
+    lines = (ROOT / "requirements.in").read_text().split("# development only")
+    runtime, dev = (_pins_of(text) for text in lines)
+    lock = _pins(ROOT / "requirements.txt")
+    needed = closure(runtime)
+    expected = {p for p in lock if p.split("==")[0].lower().replace("_", "-") in needed}
+    version = re.search(r"TF_VERSION := (\S+)", (ROOT / "Makefile").read_text()).group(1)
+    cpu, cuda = _env_pins(ROOT / "envs" / "runtime.yaml"), _env_pins(ROOT / "envs" / "runtime-cuda.yaml")
+    assert cpu == expected | {f"tensorflow-cpu=={version}"}
+    assert cuda == expected | {f"tensorflow[and-cuda]=={version}"}
+    assert not any(p.startswith(("pytest==", "snakefmt==", "black==")) for p in cpu | cuda)
+    assert set(dev) <= {p.split("==")[0] for p in lock}
+
+
+def _pins_of(text):
+    return [l.split("==")[0] for l in text.splitlines() if "==" in l and not l.startswith("#")]

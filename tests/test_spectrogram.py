@@ -5,7 +5,7 @@ import pytest
 import soundfile
 from PIL import Image
 
-from audiorepro import spectrogram
+from audiorepro.whales import spectrogram
 from audiorepro.audio import read_audio, write_audio
 from audiorepro.errors import InputError
 

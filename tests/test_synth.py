@@ -8,7 +8,9 @@ import pandas as pd
 import pytest
 import soundfile
 
-from audiorepro import synth, synth_catsdogs, synth_whales
+from audiorepro import synth
+from audiorepro.catsdogs import synth as synth_catsdogs
+from audiorepro.whales import synth as synth_whales
 from audiorepro.audio import read_audio
 from audiorepro.errors import InputError
 

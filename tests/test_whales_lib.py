@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from audiorepro import whales
+from audiorepro.whales import data, evaluate, solver
+from audiorepro.whales import model as nets
 from audiorepro.errors import InputError
 
 
@@ -24,7 +25,7 @@ def train_frame(n, positive_every=4, seed=0):
 
 def test_digits_split_is_head_and_tail_in_file_order():
     frame = train_frame(30_000)
-    split = whales.digits_head_tail_split(frame)
+    split = data.digits_head_tail_split(frame)
     assert list(split.columns) == ["clip_name", "label", "split"]
     assert (split["split"] == "train").sum() == 27_000
     assert (split["split"] == "validation").sum() == 3_000
@@ -38,14 +39,14 @@ def test_digits_split_is_head_and_tail_in_file_order():
 
 def test_split_keeps_extra_columns():
     frame = train_frame(10).assign(row=range(10))
-    split = whales.digits_head_tail_split(frame)
+    split = data.digits_head_tail_split(frame)
     assert split["row"].tolist() == list(range(10))
     assert split.columns[-1] == "split"
 
 
 def test_digits_split_counts_per_class():
     frame = train_frame(1_000)
-    counts = whales.class_counts(whales.digits_head_tail_split(frame))
+    counts = data.class_counts(data.digits_head_tail_split(frame))
     assert counts.index.tolist() == ["train", "validation"]
     assert counts.columns.tolist() == [0, 1]
     assert counts.loc["train"].sum() == 900 and counts.loc["validation"].sum() == 100
@@ -54,15 +55,15 @@ def test_digits_split_counts_per_class():
 
 def test_stratified_split_keeps_proportions_and_is_seeded():
     frame = train_frame(1_000)
-    split = whales.stratified_split(frame, 0.8, seed=7)
+    split = data.stratified_split(frame, 0.8, seed=7)
     assert split["clip_name"].tolist() == frame["clip_name"].tolist()
     assert set(split["split"]) == {"train", "validation"}  # every row in exactly one split
     for label in (0, 1):
         in_class = split["label"] == label
         expected = math.floor(0.8 * in_class.sum() + 0.5)
         assert ((split["split"] == "train") & in_class).sum() == expected
-    again = whales.stratified_split(frame, 0.8, seed=7)
-    other = whales.stratified_split(frame, 0.8, seed=8)
+    again = data.stratified_split(frame, 0.8, seed=7)
+    other = data.stratified_split(frame, 0.8, seed=8)
     assert (again["split"] == split["split"]).all()
     assert (other["split"] != split["split"]).any()
 
@@ -71,7 +72,7 @@ def test_bad_labels_are_an_input_error(tmp_path):
     path = tmp_path / "train.csv"
     path.write_text("clip_name,label\ntrain1.aiff,0\ntrain2.aiff,2\n")
     with pytest.raises(InputError, match="train2.aiff"):
-        whales.read_train_csv(path)
+        data.read_train_csv(path)
 
 
 # --- DIGITS' image pipeline ---------------------------------------------------------------------
@@ -83,9 +84,9 @@ def test_squash_is_pillow_bilinear(size):
     images[0] = 0
     images[1, :5] = 255
     height, width = (size, size) if np.isscalar(size) else size
-    squashed = whales.squash(images, size)
+    squashed = data.squash(images, size)
     assert squashed.shape == (4, height, width, 1) and squashed.dtype == np.float32
-    assert (whales.squash(images, size, dtype=np.uint8) == squashed).all()
+    assert (data.squash(images, size, dtype=np.uint8) == squashed).all()
     for image, ours in zip(images, squashed):
         pil = np.asarray(Image.fromarray(image).resize((width, height), Image.BILINEAR))
         assert np.abs(ours[..., 0] - pil).max() <= 0  # bit-exact
@@ -93,9 +94,9 @@ def test_squash_is_pillow_bilinear(size):
 
 def test_mean_image_subtraction():
     images = np.stack([np.full((8, 8, 1), v, np.float32) for v in (10, 20, 60)])
-    mean = whales.mean_image(images)
+    mean = data.mean_image(images)
     assert mean.shape == (8, 8, 1) and np.allclose(mean, 30)
-    assert np.allclose(whales.subtract_mean(images, mean)[:, 0, 0, 0], [-20, -10, 30])
+    assert np.allclose(data.subtract_mean(images, mean)[:, 0, 0, 0], [-20, -10, 30])
 
 
 # --- Caffe layers ---------------------------------------------------------------------------------
@@ -119,7 +120,7 @@ def caffe_pool_reference(x, kernel, stride, mode):
     "size,kernel,stride,mode", [(62, 3, 2, "max"), (16, 5, 3, "avg"), (15, 3, 2, "max")]
 )
 def test_caffe_pool_matches_caffe(size, kernel, stride, mode):
-    _, pool = whales.caffe_layers()
+    pool = nets.CaffePool2D
     x = np.random.default_rng(2).normal(size=(1, size, size, 2)).astype("float32")
     ours = np.asarray(pool(kernel, stride, mode=mode)(x))
     for c in range(2):
@@ -128,7 +129,7 @@ def test_caffe_pool_matches_caffe(size, kernel, stride, mode):
 
 
 def test_lrn_matches_caffe_formula():
-    lrn, _ = whales.caffe_layers()
+    lrn = nets.LRN
     x = np.random.default_rng(3).normal(0, 30, size=(2, 3, 3, 7)).astype("float32")
     ours = np.asarray(lrn()(x))
     squares = np.pad(x.astype(np.float64) ** 2, [(0, 0), (0, 0), (0, 0), (2, 2)])
@@ -170,7 +171,7 @@ def test_alexnet_paper_size_matches_caffe():
         + fc(4096, 4096)  # fc7
         + fc(4096, 2)  # fc8
     )
-    model = whales.alexnet((256, 256, 1), num_classes=2)
+    model = nets.alexnet((256, 256, 1), num_classes=2)
     assert model.output.shape == (None, 2)
     assert model.get_layer("pool1").output.shape == (None, 31, 31, 96)
     assert model.get_layer("pool5").output.shape == (None, 7, 7, 256)
@@ -207,23 +208,23 @@ def googlenet_expected(aux):
 
 
 def test_googlenet_paper_size_matches_caffe():
-    model = whales.googlenet((256, 256, 1), num_classes=2, aux_heads=True)
+    model = nets.googlenet((256, 256, 1), num_classes=2, aux_heads=True)
     assert [tuple(o.shape) for o in model.outputs] == [(None, 2)] * 3
     assert model.output_names == ["main", "aux1", "aux2"]
     assert model.get_layer("inception_5b_output").output.shape == (None, 8, 8, 1024)
     assert model.get_layer("aux1_ave_pool").output.shape == (None, 5, 5, 512)
     assert model.count_params() == googlenet_expected(aux=True)
-    assert whales.main_output(model).count_params() == googlenet_expected(aux=False)
-    plain = whales.googlenet((256, 256, 1), num_classes=2, aux_heads=False)
+    assert nets.main_output(model).count_params() == googlenet_expected(aux=False)
+    plain = nets.googlenet((256, 256, 1), num_classes=2, aux_heads=False)
     assert plain.count_params() == googlenet_expected(aux=False)
 
 
 def test_narrow_networks_run_a_forward_pass():
     x = np.random.default_rng(4).normal(0, 50, (3, 64, 64, 1)).astype("float32")
-    alex = whales.alexnet((64, 64, 1), width=0.25)
+    alex = nets.alexnet((64, 64, 1), width=0.25)
     probabilities = np.asarray(alex(x, training=False))
     assert probabilities.shape == (3, 2) and np.allclose(probabilities.sum(axis=1), 1, atol=1e-5)
-    google = whales.googlenet((64, 64, 1), width=0.25)
+    google = nets.googlenet((64, 64, 1), width=0.25)
     outputs = google(x, training=False)
     assert len(outputs) == 3 and all(np.asarray(o).shape == (3, 2) for o in outputs)
     assert np.isfinite(np.asarray(outputs[0])).all()
@@ -237,19 +238,19 @@ def test_auc_and_confusion_against_hand_computed_example():
     p = [0.1, 0.4, 0.35, 0.8, 0.5, 0.5]
     # positive/negative pairs ranked correctly: 0.35 beats 0.1 (1); 0.8 beats all (3);
     # 0.5 beats 0.1 and 0.4 and ties 0.5 (2.5): 6.5 of 9
-    result = whales.evaluate_binary(y, p)
+    result = evaluate.evaluate_binary(y, p)
     assert result["roc_auc"] == pytest.approx(6.5 / 9)
     assert result["confusion"] == [[2, 1], [1, 2]]  # at 0.5: [[TN, FP], [FN, TP]]
     assert result["accuracy"] == pytest.approx(4 / 6)
     assert result["majority_baseline_accuracy"] == pytest.approx(0.5)
-    fpr, tpr, _ = whales.roc_curve(y, p)
+    fpr, tpr, _ = evaluate.roc_curve(y, p)
     assert np.trapezoid(tpr, fpr) == pytest.approx(6.5 / 9)
     assert (fpr[0], tpr[0], fpr[-1], tpr[-1]) == (0, 0, 1, 1)
 
 
 def test_majority_baseline_on_the_real_validation_counts():
     y = np.r_[np.zeros(2_666), np.ones(334)]  # the digits split's validation set
-    result = whales.evaluate_binary(y, np.zeros_like(y))
+    result = evaluate.evaluate_binary(y, np.zeros_like(y))
     assert result["majority_class"] == 0
     assert result["majority_baseline_accuracy"] == pytest.approx(2_666 / 3_000)
     assert result["accuracy"] == result["majority_baseline_accuracy"]
@@ -257,16 +258,15 @@ def test_majority_baseline_on_the_real_validation_counts():
 
 
 def test_compile_classifier_names_the_monitored_accuracy():
-    from audiorepro import digits
 
     rng = np.random.default_rng(0)
     images = rng.integers(0, 255, (8, 64, 64, 1), dtype=np.uint8)
     labels = np.array([0, 1] * 4)
-    for build, expected in ((whales.alexnet, "val_accuracy"), (whales.googlenet, "val_main_accuracy")):
+    for build, expected in ((nets.alexnet, "val_accuracy"), (nets.googlenet, "val_main_accuracy")):
         model = build((64, 64, 1), num_classes=2, width=0.125)
-        outputs, monitor = digits.compile_classifier(model, digits.solver(0.01, 2, 0.9, 5e-4, 0.33, 0.1),
-                                                     whales.GOOGLENET_LOSS_WEIGHTS)
+        outputs, monitor = solver.compile_classifier(model, solver.solver(0.01, 2, 0.9, 5e-4, 0.33, 0.1),
+                                                     nets.GOOGLENET_LOSS_WEIGHTS)
         assert monitor == expected
-        batches = digits.image_batches(images, labels, images.mean(0), 4, seed=None, outputs=outputs)
+        batches = solver.image_batches(images, labels, images.mean(0), 4, seed=None, outputs=outputs)
         history = model.fit(batches, validation_data=batches, epochs=1, verbose=0)
         assert monitor in history.history

@@ -12,14 +12,11 @@ from conftest import run_snakemake
 
 pytestmark = pytest.mark.workflow
 
-CATSDOGS_FIGURES = ["audio_beginning.png", "model_acc.png", "model_summary.txt", "dog_main_ex.png",
-                    "predict_dog_test.txt", *[f"activ_{i}.png" for i in range(1, 11)],
-                    "dog_main_pooling_output.png", "global_pooling_second_dog.png",
-                    "global_pooling_cat_1.png", "sigmoid_weights.png", "filter_weights.png"]
+from audiorepro.catsdogs.figures import figure_names
+from audiorepro.whales.figures import FIGURES as WHALES_DRAWN, SWEEP_TABLE
 
-
-WHALES_FIGURES = ["train4_specgram.png", "train4.png", "train6.png", "class_histogram.png",
-                  "baseline_accuracy.png", "model_list.png", "lr_sweep.csv", "roc.png"]
+CATSDOGS_FIGURES = figure_names(blocks=10)
+WHALES_FIGURES = [*WHALES_DRAWN, SWEEP_TABLE]
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +68,7 @@ def test_nothing_reruns_and_one_setting_reruns_only_what_depends_on_it(built, tm
 
 
 def test_truncated_wav_in_a_local_source_stops_with_its_name(tmp_path):
-    from audiorepro import synth_catsdogs
+    from audiorepro.catsdogs import synth as synth_catsdogs
 
     synth_catsdogs.generate(tmp_path / "mine", n_cats=4, n_dogs=4, missing_cat_numbers=[],
                             n_test_cats=1, n_test_dogs=1, min_seconds=1.0, max_seconds=2.0,

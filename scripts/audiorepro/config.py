@@ -31,9 +31,22 @@ def _describe(error):
     return f"config key {_key(key)}: {error.message}"
 
 
+def load_schema(schema_path):
+    """The shared schema with every study's section (``schema/<study>.yaml`` beside it) merged in
+    under the study's name; the studies ``studies`` may name are those files."""
+    schema_path = Path(schema_path)
+    schema = yaml.safe_load(schema_path.read_text())
+    studies = sorted(p.stem for p in (schema_path.parent / "schema").glob("*.yaml"))
+    for study in studies:
+        schema["properties"][study] = yaml.safe_load(
+            (schema_path.parent / "schema" / f"{study}.yaml").read_text())
+    schema["properties"]["studies"]["items"] = {"enum": studies}
+    return schema
+
+
 def validate_config(config, schema_path):
     """Raise ConfigError naming every offending key; return the config unchanged if it is valid."""
-    schema = yaml.safe_load(Path(schema_path).read_text())
+    schema = load_schema(schema_path)
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path))
     if errors:

@@ -1,12 +1,17 @@
-"""Running a rule's entry point: logging to the rule's log, one clear line for bad input."""
+"""Running a rule's entry point: logging to the rule's log, one clear line for bad input, the
+Keras backend, and the settings a training backup must match."""
 
+import hashlib
 import logging
+import os
 import sys
+from pathlib import Path
 
 from .config import ConfigError
 from .errors import InputError
 
 log = logging.getLogger("audiorepro")
+PACKAGE = Path(__file__).resolve().parent
 
 
 def run(snakemake, main):
@@ -21,3 +26,41 @@ def run(snakemake, main):
     except (InputError, ConfigError) as err:
         log.error("ERROR in rule %s: %s", snakemake.rule, err)
         sys.exit(1)
+
+
+def use_backend(snakemake):
+    """Select the rule's Keras backend (``params.backend``; KERAS_BACKEND in the environment
+    wins) before keras is first imported. TensorFlow's C++ start-up notices are silenced unless
+    TF_CPP_MIN_LOG_LEVEL is set."""
+    os.environ.setdefault("KERAS_BACKEND", snakemake.params.backend)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    return os.environ["KERAS_BACKEND"]
+
+
+def backup_dir(model_path):
+    """Where a training rule keeps its resume state: beside the model, not a declared output, so
+    that Snakemake's clean-up of an interrupted job's outputs leaves it for the rerun."""
+    return Path(model_path).parent / "backup"
+
+
+def code_version():
+    """A hash of the package's source, so a backup made by other code is not reused."""
+    digest = hashlib.sha256()
+    for path in sorted(PACKAGE.rglob("*.py")):
+        digest.update(str(path.relative_to(PACKAGE)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def training_settings(snakemake):
+    """Everything a training run's result depends on: the rule's parameters and wildcards, its
+    input files (size and time), the backend and the code."""
+    return {
+        "rule": snakemake.rule,
+        "params": {k: v for k, v in snakemake.params.items()},
+        "wildcards": dict(snakemake.wildcards.items()),
+        "inputs": {str(p): [Path(p).stat().st_size, Path(p).stat().st_mtime_ns]
+                   for p in snakemake.input},
+        "backend": os.environ.get("KERAS_BACKEND"),
+        "code": code_version(),
+    }

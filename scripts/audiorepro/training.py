@@ -1,20 +1,186 @@
-"""What every training rule shares: the Keras backend, seeds, callbacks, the device, metrics."""
+"""What every training rule shares: the Keras backend, seeded batch streams, fitting with a
+best-validation checkpoint, a per-epoch history and an exact resume, the device, metrics.
 
+Why not Keras' own ``ModelCheckpoint`` + ``CSVLogger`` + ``BackupAndRestore``: after ``kill -9``
+and a rerun, CSVLogger starts a new file (the history loses the first epochs), ModelCheckpoint
+forgets the best value so far, BackupAndRestore restores neither the batch streams nor the
+random-number state of dropout, writes its files in place (a kill during a write corrupts them)
+and reuses a backup made under other settings. :class:`ResumableFit` keeps all of it in one
+backup folder that is replaced whole after every epoch, so a resumed run equals an
+uninterrupted one.
+"""
+
+import hashlib
 import json
+import logging
+import math
 import os
 import platform
+import shutil
 import time
 from pathlib import Path
 
+import numpy as np
+
 from .atomic import atomic_path
 
+log = logging.getLogger("audiorepro")
 
-def use_backend(name):
-    """Select the Keras backend before keras is imported; KERAS_BACKEND in the environment wins."""
-    os.environ.setdefault("KERAS_BACKEND", name)
+
+def epoch_batches(n_batches, make_batch):
+    """A Keras PyDataset whose batch ``index`` of epoch ``epoch`` is ``make_batch(epoch, index)``.
+
+    Batches are a pure function of (epoch, index), so a resumed run (which sets ``epoch``) sees
+    the same batches as an uninterrupted one; ``on_epoch_end`` advances the epoch.
+    """
     import keras
 
-    return keras.backend.backend()
+    class EpochBatches(keras.utils.PyDataset):
+        def __init__(self):
+            super().__init__()
+            self.epoch = 0
+
+        def __len__(self):
+            return n_batches
+
+        def __getitem__(self, index):
+            return make_batch(self.epoch, index)
+
+        def on_epoch_end(self):
+            self.epoch += 1
+
+    return EpochBatches()
+
+
+def fingerprint(settings):
+    """A short hash of everything a backup must agree with to be reused."""
+    text = json.dumps(settings, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+class ResumableFit:
+    """Fit a compiled model with a best-validation checkpoint, a history CSV and an exact resume.
+
+    After every epoch the backup folder (``backup_dir``) is replaced whole by one holding: every
+    model variable (weights, batch-norm statistics, dropout seed state) and optimizer variable,
+    the history so far, the best value and epoch, the best model, the epoch counter of every
+    batch stream and the settings' fingerprint. A later run with the same settings continues
+    from the last finished epoch; a backup made under other settings is discarded with a log
+    line. At the end the best model and the history are written to their final paths and the
+    backup is removed.
+    """
+
+    def __init__(self, model_path, history_path, backup_dir, settings, monitor="val_loss",
+                 mode="min"):
+        if mode not in ("min", "max"):
+            raise ValueError(f"mode must be 'min' or 'max', not {mode!r}")
+        self.model_path, self.history_path = Path(model_path), Path(history_path)
+        self.backup_dir = Path(backup_dir)
+        self.settings = settings
+        self.key = fingerprint(settings)
+        self.monitor, self.mode = monitor, mode
+
+    # --- the backup -----------------------------------------------------------------------
+    def _load_state(self):
+        state_file = self.backup_dir / "state.json"
+        if not state_file.is_file():
+            if self.backup_dir.exists():
+                log.info("discarding an incomplete backup in %s", self.backup_dir)
+                shutil.rmtree(self.backup_dir)
+            return None
+        state = json.loads(state_file.read_text())
+        if state.get("fingerprint") != self.key:
+            log.warning("discarding the backup in %s: it was made under other settings "
+                        "(fingerprint %s, now %s)", self.backup_dir, state.get("fingerprint"), self.key)
+            shutil.rmtree(self.backup_dir)
+            return None
+        return state
+
+    def _save_state(self, model, streams, history, best, best_epoch, seconds, improved):
+        with atomic_path(self.backup_dir, is_dir=True) as tmp:
+            arrays = {f"m{i}": np.asarray(v) for i, v in enumerate(model.variables)}
+            arrays.update({f"o{i}": np.asarray(v) for i, v in enumerate(model.optimizer.variables)})
+            np.savez(tmp / "variables.npz", **arrays)
+            previous_best = self.backup_dir / "best.keras"
+            if improved:
+                model.save(tmp / "best.keras")
+            elif previous_best.exists():
+                os.link(previous_best, tmp / "best.keras")
+            state = {"fingerprint": self.key, "settings": self.settings, "epoch": len(history),
+                     "history": history, "best": best, "best_epoch": best_epoch,
+                     "streams": [getattr(s, "epoch", None) for s in streams],
+                     "seconds": seconds}
+            (tmp / "state.json").write_text(json.dumps(state, indent=1, default=float))
+
+    def _restore(self, model, streams, state):
+        data = np.load(self.backup_dir / "variables.npz")
+        if not model.optimizer.built:
+            model.optimizer.build(model.trainable_variables)
+        for i, v in enumerate(model.variables):
+            v.assign(data[f"m{i}"])
+        for i, v in enumerate(model.optimizer.variables):
+            v.assign(data[f"o{i}"])
+        for stream, epoch in zip(streams, state["streams"]):
+            if epoch is not None:
+                stream.epoch = epoch
+
+    # --- fitting --------------------------------------------------------------------------
+    def fit(self, model, train, epochs, validation=None, callbacks=(), verbose=2, **fit_kwargs):
+        """``model.fit`` from the last finished epoch; returns the history as a list of dicts
+        (``epoch`` from 0 as Keras counts, then Keras' logs) and sets ``seconds`` (training
+        time, resumes included), ``best``, ``best_epoch`` (from 1) and ``resumed_from``."""
+        import keras
+
+        streams = [s for s in (train, validation) if s is not None]
+        state = self._load_state()
+        history, best, best_epoch, seconds = [], None, None, 0.0
+        self.resumed_from = 0
+        if state is not None:
+            if state["epoch"] > epochs:
+                raise RuntimeError(f"backup in {self.backup_dir} is at epoch {state['epoch']}, "
+                                   f"beyond {epochs}")  # settings hold epochs: cannot happen
+            self._restore(model, streams, state)
+            history, best, best_epoch = state["history"], state["best"], state["best_epoch"]
+            seconds = state["seconds"]
+            self.resumed_from = state["epoch"]
+            log.info("resuming from the backup in %s after epoch %d", self.backup_dir, state["epoch"])
+        owner = self
+
+        class Keeper(keras.callbacks.Callback):
+            def on_epoch_begin(self, epoch, logs=None):
+                self.started = time.perf_counter()
+
+            def on_epoch_end(self, epoch, logs=None):
+                nonlocal best, best_epoch, seconds
+                # ``epoch`` counts from 0, as Keras' CSVLogger wrote it
+                row = {"epoch": epoch, **{k: float(v) for k, v in (logs or {}).items()}}
+                history.append(row)
+                value = row.get(owner.monitor)
+                if value is None:
+                    raise KeyError(f"the monitored metric {owner.monitor!r} is not in the logs "
+                                   f"({', '.join(row)})")
+                improved = best is None or (value > best if owner.mode == "max" else value < best)
+                if improved:
+                    best, best_epoch = value, epoch + 1
+                seconds += time.perf_counter() - self.started
+                owner._save_state(self.model, streams, history, best, best_epoch, seconds, improved)
+
+        if self.resumed_from < epochs:
+            model.fit(train, validation_data=validation, epochs=epochs,
+                      initial_epoch=self.resumed_from, callbacks=[*callbacks, Keeper()],
+                      verbose=verbose, **fit_kwargs)
+        self.history, self.best, self.best_epoch, self.seconds = history, best, best_epoch, seconds
+        self._finish(history)
+        return history
+
+    def _finish(self, history):
+        import pandas as pd
+
+        with atomic_path(self.model_path) as tmp:
+            shutil.copyfile(self.backup_dir / "best.keras", tmp)
+        with atomic_path(self.history_path) as tmp:
+            pd.DataFrame(history).to_csv(tmp, index=False)
+        shutil.rmtree(self.backup_dir)
 
 
 def device_description():
@@ -46,17 +212,6 @@ def device_description():
     }
 
 
-def callbacks(model_path, history_path, backup_dir, monitor="val_accuracy", mode="max"):
-    """Best-validation checkpoint, per-epoch history CSV, and resume after interruption."""
-    import keras
-
-    return [
-        keras.callbacks.ModelCheckpoint(str(model_path), monitor=monitor, mode=mode, save_best_only=True),
-        keras.callbacks.CSVLogger(str(history_path)),
-        keras.callbacks.BackupAndRestore(str(backup_dir), delete_checkpoint=True),
-    ]
-
-
 class Stopwatch:
     def __enter__(self):
         self.start = time.perf_counter()
@@ -73,8 +228,20 @@ def write_json(path, data):
 
 def parameter_counts(model):
     """Total, trainable and non-trainable parameter counts, as Keras' summary reports them."""
-    import math
-
     trainable = sum(math.prod(w.shape) for w in model.trainable_weights)
     frozen = sum(math.prod(w.shape) for w in model.non_trainable_weights)
     return {"total": int(trainable + frozen), "trainable": int(trainable), "non_trainable": int(frozen)}
+
+
+def training_record(fitter, model):
+    """The part of a metrics file every study shares: epochs, best epoch, time, resume, device."""
+    return {
+        "epochs_run": len(fitter.history),
+        "best_epoch": fitter.best_epoch,
+        "monitor": fitter.monitor,
+        "best_monitored": fitter.best,
+        "resumed_from_epoch": fitter.resumed_from,
+        "parameters": parameter_counts(model),
+        "training_seconds": round(fitter.seconds, 1),
+        "device": device_description(),
+    }

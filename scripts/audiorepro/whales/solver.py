@@ -2,13 +2,14 @@
 and weight decay, and the "step down" learning-rate policy (x gamma every step_fraction of the run).
 """
 
+import keras
 import numpy as np
+
+from ..training import epoch_batches
 
 
 def step_down_schedule(learning_rate, total_steps, step_fraction, gamma):
     """DIGITS' default policy: the rate drops by ``gamma`` after every ``step_fraction`` of training."""
-    import keras
-
     step = max(1, int(round(step_fraction * total_steps)))
     boundaries = list(range(step, total_steps, step))
     values = [learning_rate * gamma**i for i in range(len(boundaries) + 1)]
@@ -23,8 +24,6 @@ def solver(learning_rate, total_steps, momentum, weight_decay, step_fraction, ga
     Keras applies weight decay to the weights directly (w -= lr * decay * w), which for plain SGD
     is Caffe's L2 term; with momentum the two differ only in whether the decay passes through it.
     """
-    import keras
-
     schedule = step_down_schedule(learning_rate, total_steps, step_fraction, gamma)
     return keras.optimizers.SGD(schedule, momentum=momentum, weight_decay=weight_decay)
 
@@ -36,34 +35,19 @@ def image_batches(images, labels, mean, batch_size, seed=None, outputs=None):
     is made per step, so a 27,000-image paper run needs 1.7 GB, not 7 GB. ``outputs`` names the
     model's outputs when it has several (GoogLeNet's auxiliary heads get the same labels).
     """
-    import keras
-
     labels = np.asarray(labels, np.int32)
     mean = np.asarray(mean, np.float32)
+    n_batches = int(np.ceil(len(labels) / batch_size))
 
-    class Batches(keras.utils.PyDataset):
-        def __init__(self):
-            super().__init__()
-            self.epoch = 0
+    def make_batch(epoch, index):
+        order = (np.arange(len(labels)) if seed is None
+                 else np.random.default_rng([seed, epoch]).permutation(len(labels)))
+        rows = np.sort(order[index * batch_size: (index + 1) * batch_size])
+        x = images[rows].astype(np.float32) - mean
+        y = labels[rows]
+        return x, ({name: y for name in outputs} if outputs else y)
 
-        def __len__(self):
-            return int(np.ceil(len(labels) / batch_size))
-
-        def _order(self):
-            if seed is None:
-                return np.arange(len(labels))
-            return np.random.default_rng([seed, self.epoch]).permutation(len(labels))
-
-        def __getitem__(self, index):
-            rows = np.sort(self._order()[index * batch_size: (index + 1) * batch_size])
-            x = images[rows].astype(np.float32) - mean
-            y = labels[rows]
-            return x, ({name: y for name in outputs} if outputs else y)
-
-        def on_epoch_end(self):
-            self.epoch += 1
-
-    return Batches()
+    return epoch_batches(n_batches, make_batch)
 
 
 def compile_classifier(model, optimizer, loss_weights=None):

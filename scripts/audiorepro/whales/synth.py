@@ -32,10 +32,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import synth
-from .atomic import atomic_path
-from .audio import to_int16
-from .errors import InputError
+from .. import synth
+from ..atomic import atomic_path
+from ..audio import to_int16
+from ..errors import InputError
 
 BLOCK = 500  # clips synthesised at once: 500 x 4000 samples of float64 is 16 MB per array
 SPLITS = {"train": 1, "test": 2}  # random-stream tags
@@ -301,7 +301,8 @@ def _write_split(folder, split, labels, seed, n, rate, snr_range):
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def generate(out_dir, *, n_train, n_test, positive_fraction, snr_db_range, rate, seconds, seed):
+def generate(out_dir, *, n_train, n_test, positive_fraction, snr_db_range, seed, rate=2000,
+             seconds=2.0):
     """Write the synthetic whale data set into ``out_dir``; return its ground truth.
 
     One row per clip: clip_name, split (train/test), label, and for positives the upcall's

@@ -1,5 +1,5 @@
-"""The cats-vs-dogs study: file tables, the two split protocols, standardisation, the random-window
-generator, the 10-layer 1-D CNN and its evaluation.
+"""catsdogs data: file tables, the two split protocols, standardisation and the random-window
+generator the notebook trained with.
 
 Labels follow the original notebook: 0 is cat, 1 is dog.
 """
@@ -9,7 +9,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
+from ..errors import InputError
 
 LABELS = {"cat": 0, "dog": 1}
 NAME = re.compile(r"^(?:(cat)|dog_barking)_(\d+)\.wav$")
@@ -150,70 +150,7 @@ def prepared_audio(protocol, pack, split_table):
     return vectors, test, stats
 
 
-# ---------------------------------------------------------------- the window generator
-def draw_window(vector, window, threshold, rng, max_tries=10_000, name="audio"):
-    """A random ``window``-long slice whose maximum exceeds ``threshold`` (the notebook's rule)."""
-    if len(vector) < window:
-        raise InputError(name, f"holds {len(vector)} samples, fewer than one {window}-sample window")
-    for _ in range(max_tries):
-        start = int(rng.integers(0, len(vector) - window + 1))
-        piece = vector[start: start + window]
-        if piece.max() > threshold:
-            return piece
-    raise InputError(name, f"no {window}-sample window with max > {threshold} in {max_tries} draws")
-
-
-def window_batch(class_vectors, batch_size, window, threshold, rng):
-    """One batch: labels alternate 0, 1, 0, 1, ...; each row a qualifying random window."""
-    x = np.empty((batch_size, window, 1), np.float32)
-    y = (np.arange(batch_size) % 2).astype(np.float32)
-    for i in range(batch_size):
-        label = int(y[i])
-        x[i, :, 0] = draw_window(class_vectors[label], window, threshold, rng,
-                                 name=f"{'dog' if label else 'cat'} audio")
-    return x, y[:, None]
-
-
-def window_dataset(class_vectors, batch_size, window, threshold, steps, seed):
-    """A Keras PyDataset of ``steps`` random-window batches, new windows every epoch, seeded."""
-    import keras
-
-    class WindowBatches(keras.utils.PyDataset):
-        def __init__(self):
-            super().__init__()
-            self.epoch = 0
-
-        def __len__(self):
-            return steps
-
-        def __getitem__(self, index):
-            rng = np.random.default_rng([seed, self.epoch, index])
-            return window_batch(class_vectors, batch_size, window, threshold, rng)
-
-        def on_epoch_end(self):
-            self.epoch += 1
-
-    return WindowBatches()
-
-
-# ---------------------------------------------------------------- the model
-def conv1d_classifier(window, blocks, filters, kernel_size, strides):
-    """blocks x [Conv1D -> BatchNorm -> ReLU] -> GlobalAveragePooling1D -> Dense(1, sigmoid)."""
-    import keras
-    from keras import layers
-
-    inputs = keras.Input((window, 1), name="audio")
-    x = inputs
-    for block in range(1, blocks + 1):
-        x = layers.Conv1D(filters, kernel_size, strides=strides, padding="same", name=f"conv_{block}")(x)
-        x = layers.BatchNormalization(name=f"bn_{block}")(x)
-        x = layers.Activation("relu", name=f"activ_{block}")(x)
-    x = layers.GlobalAveragePooling1D(name="global_pooling")(x)
-    outputs = layers.Dense(1, activation="sigmoid", name="sigmoid")(x)
-    return keras.Model(inputs, outputs, name="catsdogs_conv1d")
-
-
-# ---------------------------------------------------------------- evaluation
+# ---------------------------------------------------------------- test segments
 def segments(x, window):
     """Non-overlapping ``window``-long segments of one clip (a shorter tail is dropped)."""
     n = len(x) // window
@@ -232,28 +169,12 @@ def segment_table(test_clips, window):
     return stacked, table
 
 
-def vote(segment_predictions):
-    """Per clip: mean segment probability, its vote (> 0.5) and whether the vote is right."""
-    clips = (segment_predictions.groupby(["file", "label"], as_index=False)["probability"].mean())
-    clips["vote"] = (clips["probability"] > 0.5).astype(int)
-    clips["correct"] = clips["vote"] == clips["label"]
-    return clips
 
 
-def pick_examples(segment_predictions):
-    """The segments the figures show: (main dog, a second dog from another file, a cat).
-
-    The original showed a dog it called correctly, another dog and a cat; we take the most
-    confidently right of each (any of the class where none is right), so the choice is repeatable.
-    """
-    table = segment_predictions.assign(confidence=np.where(segment_predictions.label == 1,
-                                                           segment_predictions.probability,
-                                                           1 - segment_predictions.probability))
-    table = table.sort_values(["correct", "confidence"], ascending=False, kind="stable")
-    dogs, cats = table[table.label == 1], table[table.label == 0]
-    if dogs.empty or cats.empty:
-        raise InputError("test split", "needs at least one dog and one cat segment for the figures")
-    main = dogs.iloc[0]
-    others = dogs[dogs.file != main.file]
-    second = (others if not others.empty else dogs.iloc[1:] if len(dogs) > 1 else dogs).iloc[0]
-    return main, second, cats.iloc[0]
+def segment_audio(pack, protocol, stats, file, label, segment, window):
+    """One standardised 1-s test segment, as the training rule scored it, without preparing
+    every split again: ``original`` standardised each test file on its own, ``clean`` with the
+    training statistics (``stats`` as stored in the metrics file)."""
+    x = pack.clip(file)
+    scale = moments(x) if protocol == "original" else stats["train"][str(label)]
+    return standardise(x, scale)[segment * window: (segment + 1) * window]

@@ -23,10 +23,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import synth
-from .atomic import atomic_path
-from .audio import to_int16
-from .errors import InputError
+from .. import synth
+from ..atomic import atomic_path
+from ..audio import to_int16
+from ..errors import InputError
 
 CAT_PREFIX = "cat_"
 DOG_PREFIX = "dog_barking_"

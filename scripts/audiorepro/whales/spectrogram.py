@@ -23,9 +23,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .atomic import all_or_nothing, atomic_path
-from .audio import read_audio
-from .errors import InputError
+from ..atomic import all_or_nothing, atomic_path
+from ..audio import read_audio
+from ..errors import InputError
 
 RATE = 2000
 SAMPLES = 4000

@@ -1,0 +1,77 @@
+"""catsdogs evaluation: 1-s test segments, the per-clip vote, the examples the figures show, and
+the metrics file."""
+
+import logging
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from .data import segment_table
+
+log = logging.getLogger("audiorepro")
+
+
+def vote(segment_predictions):
+    """Per clip: mean segment probability, its vote (> 0.5) and whether the vote is right."""
+    clips = (segment_predictions.groupby(["file", "label"], as_index=False)["probability"].mean())
+    clips["vote"] = (clips["probability"] > 0.5).astype(int)
+    clips["correct"] = clips["vote"] == clips["label"]
+    return clips
+
+
+def test_segments(test_clips, window, predict):
+    """Every test clip cut into 1-s segments and scored by ``predict`` (segments -> P(dog)).
+
+    Returns (segment table with probability and correct, names of the clips shorter than one
+    window, which have no segment and therefore no vote: they are logged, never dropped silently).
+    """
+    segments, table = segment_table(test_clips, window)
+    too_short = sorted(name for name, _, x in test_clips if len(x) < window)
+    if too_short:
+        log.warning("%d test clip(s) shorter than the %d-sample window have no segment to vote "
+                    "on and are counted as unscored: %s", len(too_short), window, ", ".join(too_short))
+    table["probability"] = predict(segments) if len(table) else np.zeros(0)
+    table["correct"] = (table.probability > 0.5).astype(int) == table.label
+    return table, too_short
+
+
+def metrics(protocol, history, table, too_short, split, stats):
+    """The study's numbers from the history, the scored segments and the split table."""
+    history = pd.DataFrame(history)
+    clips = vote(table) if len(table) else table.iloc[0:0].assign(correct=[])
+    best_row = history.loc[history.val_accuracy.idxmax()]
+    return {
+        "study": "catsdogs",
+        "protocol": protocol,
+        "best_validation_accuracy": float(best_row.val_accuracy),
+        "best_epoch": int(best_row.epoch) + 1,  # the history counts from 0
+        "final_training_accuracy": float(history.accuracy.iloc[-1]),
+        "test_segment_accuracy": float(table.correct.mean()) if len(table) else None,
+        "test_segments": int(len(table)),
+        "test_clip_accuracy": float(clips.correct.mean()) if len(clips) else None,
+        "test_clips": int(len(clips)),
+        "test_clips_correct": int(clips.correct.sum()),
+        "test_clips_unscored": too_short,
+        "files": split.groupby("split").size().to_dict(),
+        "standardisation": {s: {str(k): v for k, v in d.items()} for s, d in stats.items()},
+    }
+
+
+def pick_examples(segment_predictions):
+    """The segments the figures show: (main dog, a second dog from another file, a cat).
+
+    The original showed a dog it called correctly, another dog and a cat; we take the most
+    confidently right of each (any of the class where none is right), so the choice is repeatable.
+    """
+    table = segment_predictions.assign(confidence=np.where(segment_predictions.label == 1,
+                                                           segment_predictions.probability,
+                                                           1 - segment_predictions.probability))
+    table = table.sort_values(["correct", "confidence"], ascending=False, kind="stable")
+    dogs, cats = table[table.label == 1], table[table.label == 0]
+    if dogs.empty or cats.empty:
+        raise InputError("test split", "needs at least one dog and one cat segment for the figures")
+    main = dogs.iloc[0]
+    others = dogs[dogs.file != main.file]
+    second = (others if not others.empty else dogs.iloc[1:] if len(dogs) > 1 else dogs).iloc[0]
+    return main, second, cats.iloc[0]

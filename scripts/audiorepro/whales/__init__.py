@@ -1,0 +1,1 @@
+"""whales: right-whale upcalls as spectrogram images for AlexNet and GoogLeNet (seed 001)."""
