@@ -20,7 +20,7 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from audiorepro import spectrogram  # noqa: E402
+from audiorepro.whales import spectrogram  # noqa: E402
 from audiorepro.audio import write_audio  # noqa: E402
 
 

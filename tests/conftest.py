@@ -18,9 +18,27 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 
-def run_snakemake(workdir, *args, configfiles=(TINY,), check=True):
+WORKFLOW_PARTS = ("Snakefile", "rules", "scripts", "config", "reports", "envs", "profiles")
+
+
+def copy_workflow(target):
+    """A copy of the workflow's source (rules, package, notebooks, config) that a test may edit."""
+    import shutil
+
+    target = Path(target)
+    for part in WORKFLOW_PARTS:
+        src = ROOT / part
+        if src.is_dir():
+            shutil.copytree(src, target / part, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(src, target / part)
+    return target
+
+
+def run_snakemake(workdir, *args, configfiles=(TINY,), check=True, snakefile=None):
     """Run the workflow with its working directory in ``workdir``; return the finished process."""
-    cmd = [str(SNAKEMAKE), *args, "-s", str(ROOT / "Snakefile"), "--directory", str(workdir),
+    snakefile = snakefile or ROOT / "Snakefile"
+    cmd = [str(SNAKEMAKE), *args, "-s", str(snakefile), "--directory", str(workdir),
            "--cores", "2", "--resources", "gpu=1"]
     if configfiles:
         cmd += ["--configfile", *map(str, configfiles)]

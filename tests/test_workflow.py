@@ -1,6 +1,7 @@
 """The whole workflow on the tiny configuration, in a temporary folder (a few minutes)."""
 
 import json
+import os
 import re
 
 import numpy as np
@@ -8,7 +9,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from conftest import run_snakemake
+from conftest import TINY, copy_workflow, run_snakemake
 
 pytestmark = pytest.mark.workflow
 
@@ -20,10 +21,37 @@ WHALES_FIGURES = [*WHALES_DRAWN, SWEEP_TABLE]
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
+def source(tmp_path_factory):
+    """The workflow's source, copied so that the code-change tests may edit it."""
+    return copy_workflow(tmp_path_factory.mktemp("source"))
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, source):
     workdir = tmp_path_factory.mktemp("workflow")
-    run_snakemake(workdir)
+    run_snakemake(workdir, snakefile=source / "Snakefile")
     return workdir
+
+
+def planned_jobs(workdir, source, *args, configfiles=(TINY,)):
+    """{rule: job count} of a dry run."""
+    plan = run_snakemake(workdir, "-n", *args, configfiles=configfiles,
+                         snakefile=source / "Snakefile")
+    return {rule: int(n) for rule, n in re.findall(r"^(\w+)\s+(\d+)$", plan.stdout, re.M)
+            if rule not in ("total", "all")}
+
+
+def edited_plan(workdir, source, relative, text="\n# an edit\n"):
+    """The dry-run plan after appending ``text`` to one source file, which is then restored
+    (content and time) so that the next test starts from a plan with nothing to do."""
+    path = source / relative
+    before, stat = path.read_bytes(), path.stat()
+    try:
+        path.write_bytes(before + text.encode())
+        return planned_jobs(workdir, source)
+    finally:
+        path.write_bytes(before)
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
 
 
 def test_every_catsdogs_target_is_built(built):
@@ -55,16 +83,47 @@ def test_split_tables_follow_their_protocols(built):
     assert len(test) == 4 and test <= set(original.file[original.split != "test"])
 
 
-def test_nothing_reruns_and_one_setting_reruns_only_what_depends_on_it(built, tmp_path):
-    again = run_snakemake(built, "-n")
-    assert "Nothing to be done" in again.stdout + again.stderr
+def test_nothing_reruns_and_one_setting_reruns_only_what_depends_on_it(built, source, tmp_path):
+    assert planned_jobs(built, source) == {}
     change = tmp_path / "epochs.yaml"
     change.write_text("catsdogs:\n  training:\n    epochs: 3\n")
-    from conftest import TINY
-    plan = run_snakemake(built, "-n", configfiles=[TINY, change]).stdout
-    jobs = dict(re.findall(r"^(\w+)\s+(\d+)$", plan, re.M))
-    assert jobs.get("catsdogs_train") == "2" and jobs.get("catsdogs_figures") == "2"
-    assert "catsdogs_raw" not in jobs and "catsdogs_decode" not in jobs and "catsdogs_split" not in jobs
+    jobs = planned_jobs(built, source, configfiles=[TINY, change])
+    assert jobs == {"catsdogs_train": 2, "catsdogs_figures": 2}
+
+
+WHALES_AFTER_TRAINING = {"whales_train": 3, "whales_sweep": 1, "whales_figures": 1}
+
+
+@pytest.mark.parametrize("relative, expected", [
+    # a study's model: its training and everything downstream of it, nothing of other studies
+    ("scripts/audiorepro/catsdogs/model.py", {"catsdogs_train": 2, "catsdogs_figures": 2}),
+    ("scripts/audiorepro/whales/model.py", WHALES_AFTER_TRAINING),
+    # a study's figures: only that study's figures
+    ("scripts/audiorepro/catsdogs/figures.py", {"catsdogs_figures": 2}),
+    ("scripts/audiorepro/whales/figures.py", {"whales_figures": 1}),
+    # a shared module: every rule of every study that imports it, and what depends on those
+    ("scripts/audiorepro/training.py", {"catsdogs_train": 2, "catsdogs_figures": 2,
+                                        **WHALES_AFTER_TRAINING}),
+    ("scripts/audiorepro/plots.py", {"catsdogs_figures": 2, "whales_figures": 1}),
+])
+def test_a_code_edit_reruns_exactly_what_depends_on_it(built, source, relative, expected):
+    assert edited_plan(built, source, relative, "\nEDITED = True\n") == expected
+    assert planned_jobs(built, source) == {}  # restored: nothing to do again
+
+
+def test_a_comment_is_an_edit_too_and_touch_marks_outputs_current(built, source):
+    path = source / "scripts/audiorepro/whales/evaluate.py"
+    assert edited_plan(built, source, path.relative_to(source), "# a comment\n") == {
+        **WHALES_AFTER_TRAINING}
+    before = path.read_bytes()
+    path.write_bytes(before + b"# a comment\n")
+    try:
+        # what the README tells a reviewer to do after an edit that cannot change results
+        run_snakemake(built, "--touch", snakefile=source / "Snakefile")
+        assert planned_jobs(built, source) == {}
+    finally:
+        path.write_bytes(before)
+        run_snakemake(built, "--touch", snakefile=source / "Snakefile")
 
 
 def test_truncated_wav_in_a_local_source_stops_with_its_name(tmp_path):
@@ -77,7 +136,6 @@ def test_truncated_wav_in_a_local_source_stops_with_its_name(tmp_path):
     victim.write_bytes(victim.read_bytes()[:3000])
     local = tmp_path / "local.yaml"
     local.write_text(f"catsdogs:\n  source:\n    kind: local\n    local_path: {tmp_path / 'mine'}\n")
-    from conftest import TINY
     work = tmp_path / "work"
     work.mkdir()
     proc = run_snakemake(work, "results/catsdogs/audio/clips.csv", configfiles=[TINY, local], check=False)
@@ -129,3 +187,63 @@ def test_report_holds_every_figure(built):
     html = (built / "report.html").read_text(errors="replace")
     for name in ["activ_10.png", "filter_weights.png", "roc.png", "model_list.png"]:
         assert name in html, name
+
+
+def test_training_killed_mid_run_resumes_to_the_result_of_an_uninterrupted_run(tmp_path):
+    """kill -9 during catsdogs_train, then the same command: the same history and metrics."""
+    import signal
+    import subprocess
+    import time
+
+    from conftest import ROOT, SNAKEMAKE
+
+    longer = tmp_path / "longer.yaml"
+    longer.write_text("catsdogs:\n  protocols: [clean]\n  training:\n    epochs: 6\n"
+                      "    steps_per_epoch: 6\nstudies: [catsdogs]\n")
+    configs = [TINY, longer]
+    target = "results/catsdogs/models/clean/metrics.json"
+    models = tmp_path / "results/catsdogs/models/clean"
+    run_snakemake(tmp_path, target, configfiles=configs)
+    reference = {name: (models / name).read_text() for name in ("history.csv", "metrics.json")}
+
+    cmd = [str(SNAKEMAKE), target, "--forcerun", "catsdogs_train", "-s", str(ROOT / "Snakefile"),
+           "--directory", str(tmp_path), "--cores", "2", "--resources", "gpu=1",
+           "--configfile", *map(str, configs)]
+    job = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, start_new_session=True)
+    state = models / "backup" / "state.json"
+    deadline = time.time() + 240
+    while time.time() < deadline and job.poll() is None:
+        if state.exists() and json.loads(state.read_text())["epoch"] >= 2:
+            break
+        time.sleep(0.05)
+    assert job.poll() is None, "training finished before it could be interrupted"
+    os.killpg(job.pid, signal.SIGKILL)
+    job.wait()
+    interrupted_at = json.loads(state.read_text())["epoch"]
+    assert 2 <= interrupted_at < 6
+
+    run_snakemake(tmp_path, "--unlock", configfiles=configs)
+    run_snakemake(tmp_path, target, configfiles=configs)
+    log = (tmp_path / "results/catsdogs/logs/train_clean.log").read_text()
+    assert f"resuming from the backup" in log and f"after epoch {interrupted_at}" in log
+    history = pd.read_csv(models / "history.csv")
+    assert history.epoch.tolist() == list(range(6))
+    assert (models / "history.csv").read_text() == reference["history.csv"]
+    timing = {"training_seconds", "resumed_from_epoch", "device"}
+    resumed = json.loads((models / "metrics.json").read_text())
+    expected = json.loads(reference["metrics.json"])
+    assert resumed["resumed_from_epoch"] == interrupted_at
+    assert {k: v for k, v in resumed.items() if k not in timing} == {
+        k: v for k, v in expected.items() if k not in timing}
+    assert not (models / "backup").exists()
+
+    # a backup left under other settings is discarded with one log line, never reused
+    (models / "backup").mkdir()
+    (models / "backup" / "state.json").write_text(json.dumps({"fingerprint": "0" * 16, "epoch": 3}))
+    other = tmp_path / "other.yaml"
+    other.write_text("catsdogs:\n  training:\n    learning_rate: 0.02\n")
+    run_snakemake(tmp_path, target, configfiles=[*configs, other])
+    log = (tmp_path / "results/catsdogs/logs/train_clean.log").read_text()
+    assert "discarding the backup" in log and "made under other settings" in log
+    assert json.loads((models / "metrics.json").read_text())["resumed_from_epoch"] == 0

@@ -30,8 +30,12 @@ log = logging.getLogger("audiorepro")
 def epoch_batches(n_batches, make_batch):
     """A Keras PyDataset whose batch ``index`` of epoch ``epoch`` is ``make_batch(epoch, index)``.
 
-    Batches are a pure function of (epoch, index), so a resumed run (which sets ``epoch``) sees
-    the same batches as an uninterrupted one; ``on_epoch_end`` advances the epoch.
+    Batches are a pure function of (epoch, index), and ``epoch`` is set by
+    :class:`ResumableFit` to Keras' epoch number at the start of every epoch (also for the
+    validation stream). Keras' own calls of ``on_epoch_end`` are ignored: it makes them when
+    it sets up a fit or an evaluation as well as after an epoch, and it shuffles the batch
+    order with the global random state, neither of which a resumed run could repeat. Fit
+    with ``shuffle=False``; a stream shuffles inside ``make_batch`` if it needs to.
     """
     import keras
 
@@ -45,9 +49,6 @@ def epoch_batches(n_batches, make_batch):
 
         def __getitem__(self, index):
             return make_batch(self.epoch, index)
-
-        def on_epoch_end(self):
-            self.epoch += 1
 
     return EpochBatches()
 
@@ -63,8 +64,9 @@ class ResumableFit:
 
     After every epoch the backup folder (``backup_dir``) is replaced whole by one holding: every
     model variable (weights, batch-norm statistics, dropout seed state) and optimizer variable,
-    the history so far, the best value and epoch, the best model, the epoch counter of every
-    batch stream and the settings' fingerprint. A later run with the same settings continues
+    the history so far, the best value and epoch, the best model and the settings'
+    fingerprint. Batch streams from :func:`epoch_batches` are told each epoch's number, so the
+    resumed epochs see the same batches. A later run with the same settings continues
     from the last finished epoch; a backup made under other settings is discarded with a log
     line. At the end the best model and the history are written to their final paths and the
     backup is removed.
@@ -96,7 +98,7 @@ class ResumableFit:
             return None
         return state
 
-    def _save_state(self, model, streams, history, best, best_epoch, seconds, improved):
+    def _save_state(self, model, history, best, best_epoch, seconds, improved):
         with atomic_path(self.backup_dir, is_dir=True) as tmp:
             arrays = {f"m{i}": np.asarray(v) for i, v in enumerate(model.variables)}
             arrays.update({f"o{i}": np.asarray(v) for i, v in enumerate(model.optimizer.variables)})
@@ -108,11 +110,10 @@ class ResumableFit:
                 os.link(previous_best, tmp / "best.keras")
             state = {"fingerprint": self.key, "settings": self.settings, "epoch": len(history),
                      "history": history, "best": best, "best_epoch": best_epoch,
-                     "streams": [getattr(s, "epoch", None) for s in streams],
                      "seconds": seconds}
             (tmp / "state.json").write_text(json.dumps(state, indent=1, default=float))
 
-    def _restore(self, model, streams, state):
+    def _restore(self, model, state):
         data = np.load(self.backup_dir / "variables.npz")
         if not model.optimizer.built:
             model.optimizer.build(model.trainable_variables)
@@ -120,9 +121,6 @@ class ResumableFit:
             v.assign(data[f"m{i}"])
         for i, v in enumerate(model.optimizer.variables):
             v.assign(data[f"o{i}"])
-        for stream, epoch in zip(streams, state["streams"]):
-            if epoch is not None:
-                stream.epoch = epoch
 
     # --- fitting --------------------------------------------------------------------------
     def fit(self, model, train, epochs, validation=None, callbacks=(), verbose=2, **fit_kwargs):
@@ -139,7 +137,7 @@ class ResumableFit:
             if state["epoch"] > epochs:
                 raise RuntimeError(f"backup in {self.backup_dir} is at epoch {state['epoch']}, "
                                    f"beyond {epochs}")  # settings hold epochs: cannot happen
-            self._restore(model, streams, state)
+            self._restore(model, state)
             history, best, best_epoch = state["history"], state["best"], state["best_epoch"]
             seconds = state["seconds"]
             self.resumed_from = state["epoch"]
@@ -148,6 +146,9 @@ class ResumableFit:
 
         class Keeper(keras.callbacks.Callback):
             def on_epoch_begin(self, epoch, logs=None):
+                for stream in streams:  # batches are a function of Keras' epoch alone
+                    if hasattr(stream, "epoch"):
+                        stream.epoch = epoch
                 self.started = time.perf_counter()
 
             def on_epoch_end(self, epoch, logs=None):
@@ -163,12 +164,12 @@ class ResumableFit:
                 if improved:
                     best, best_epoch = value, epoch + 1
                 seconds += time.perf_counter() - self.started
-                owner._save_state(self.model, streams, history, best, best_epoch, seconds, improved)
+                owner._save_state(self.model, history, best, best_epoch, seconds, improved)
 
         if self.resumed_from < epochs:
             model.fit(train, validation_data=validation, epochs=epochs,
                       initial_epoch=self.resumed_from, callbacks=[*callbacks, Keeper()],
-                      verbose=verbose, **fit_kwargs)
+                      shuffle=False, verbose=verbose, **fit_kwargs)
         self.history, self.best, self.best_epoch, self.seconds = history, best, best_epoch, seconds
         self._finish(history)
         return history

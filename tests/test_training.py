@@ -1,0 +1,113 @@
+"""The shared training helper: a resumed run equals an uninterrupted one, and a backup made
+under other settings is discarded, never reused."""
+
+import json
+import logging
+
+import keras
+import numpy as np
+import pandas as pd
+import pytest
+
+from audiorepro.training import ResumableFit, epoch_batches, fingerprint
+
+
+class Interrupt(Exception):
+    pass
+
+
+class StopAfter(keras.callbacks.Callback):
+    """Simulates a kill right after the backup of ``epoch`` (0-based) was written."""
+
+    def __init__(self, epoch):
+        super().__init__()
+        self.epoch = epoch
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == self.epoch + 1:
+            raise Interrupt
+
+
+def stream(seed, n_batches=3):
+    def make(epoch, index):
+        rng = np.random.default_rng([seed, epoch, index])
+        x = rng.normal(size=(8, 5)).astype("float32")
+        return x, (x.sum(1, keepdims=True) > 0).astype("float32")
+
+    return epoch_batches(n_batches, make)
+
+
+def build():
+    keras.utils.set_random_seed(3)
+    inputs = keras.Input((5,))
+    x = keras.layers.Dense(16, activation="relu")(inputs)
+    x = keras.layers.Dropout(0.3)(x)  # its seed state must survive a resume
+    x = keras.layers.BatchNormalization()(x)
+    model = keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(x))
+    model.compile(keras.optimizers.Adam(0.01), "binary_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def run(folder, settings, interrupt_after=None, epochs=5):
+    fitter = ResumableFit(folder / "model.keras", folder / "history.csv", folder / "backup",
+                          settings, monitor="val_loss", mode="min")
+    model = build()
+    callbacks = [StopAfter(interrupt_after)] if interrupt_after is not None else []
+    fitter.fit(model, stream(1), epochs, validation=stream(2, 2), callbacks=callbacks, verbose=0)
+    return fitter, model
+
+
+def weights(model):
+    """Every variable; of a dropout seed state only its counter (the seed part is drawn once per
+    process for each new layer, so two models built in one test process differ there)."""
+    return [np.asarray(v)[1:] if "seed_generator" in v.path else np.asarray(v)
+            for v in model.variables]
+
+
+def test_a_resumed_run_equals_an_uninterrupted_one(tmp_path, caplog):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    whole, whole_model = run(tmp_path / "a", {"lr": 0.01})
+    with pytest.raises(Interrupt):
+        run(tmp_path / "b", {"lr": 0.01}, interrupt_after=1)
+    state = json.loads((tmp_path / "b" / "backup" / "state.json").read_text())
+    assert state["epoch"] == 2 and [r["epoch"] for r in state["history"]] == [0, 1]
+    assert not (tmp_path / "b" / "history.csv").exists()
+    with caplog.at_level(logging.INFO, logger="audiorepro"):
+        resumed, resumed_model = run(tmp_path / "b", {"lr": 0.01})
+    assert "resuming from the backup" in caplog.text and resumed.resumed_from == 2
+    a = pd.read_csv(tmp_path / "a" / "history.csv")
+    b = pd.read_csv(tmp_path / "b" / "history.csv")
+    assert b.epoch.tolist() == [0, 1, 2, 3, 4]  # every epoch once
+    pd.testing.assert_frame_equal(a, b)
+    assert (whole.best, whole.best_epoch) == (resumed.best, resumed.best_epoch)
+    for x, y in zip(weights(whole_model), weights(resumed_model)):
+        np.testing.assert_array_equal(x, y)
+    best_a = keras.saving.load_model(tmp_path / "a" / "model.keras")
+    best_b = keras.saving.load_model(tmp_path / "b" / "model.keras")
+    for x, y in zip(weights(best_a), weights(best_b)):
+        np.testing.assert_array_equal(x, y)
+    assert not (tmp_path / "b" / "backup").exists()
+
+
+def test_a_backup_made_under_other_settings_is_discarded_with_a_message(tmp_path, caplog):
+    with pytest.raises(Interrupt):
+        run(tmp_path, {"lr": 0.01}, interrupt_after=2)
+    with caplog.at_level(logging.INFO, logger="audiorepro"):
+        fitter, _ = run(tmp_path, {"lr": 0.02}, epochs=2)
+    assert "discarding the backup" in caplog.text and "other settings" in caplog.text
+    assert fitter.resumed_from == 0
+    assert pd.read_csv(tmp_path / "history.csv").epoch.tolist() == [0, 1]
+
+
+def test_an_incomplete_backup_folder_is_removed(tmp_path, caplog):
+    (tmp_path / "backup").mkdir()
+    (tmp_path / "backup" / "variables.npz").write_bytes(b"half")
+    with caplog.at_level(logging.INFO, logger="audiorepro"):
+        fitter, _ = run(tmp_path, {"lr": 0.01}, epochs=1)
+    assert fitter.resumed_from == 0 and "incomplete backup" in caplog.text
+
+
+def test_fingerprint_depends_on_every_setting():
+    assert fingerprint({"a": 1, "b": [1, 2]}) == fingerprint({"b": [1, 2], "a": 1})
+    assert fingerprint({"a": 1}) != fingerprint({"a": 2})
