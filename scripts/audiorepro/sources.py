@@ -1,15 +1,20 @@
-"""Where a study's raw data comes from: Kaggle, a folder the user already has, or (per study) the
-synthetic generator. Every source ends the same way: a folder in the original data set's layout,
-checked, moved into place whole.
+"""Where a study's raw data comes from: Kaggle, a folder the user already has, a list of checked
+URLs, or (per study) the synthetic generator. Every source ends the same way: a folder in the
+original data set's layout, checked, moved into place whole.
 """
 
+import contextlib
 import json
+import logging
 import os
 import shutil
+import time
+import urllib.parse
 import zipfile
 from pathlib import Path, PurePosixPath
 
-from .atomic import atomic_path
+from . import download
+from .atomic import atomic_path, scratch_dir
 from .errors import InputError
 
 CREDENTIALS_HELP = (
@@ -42,47 +47,123 @@ def kaggle_credentials_present(environ=None, home=None):
     return False
 
 
-def kaggle_download(kind, name, dest):
+# Tests point the Kaggle client at a stand-in on this machine through this variable; it takes
+# only loopback addresses, so a stray setting cannot send the Kaggle key elsewhere.
+KAGGLE_ENDPOINT_VARIABLE = "AUDIOREPRO_KAGGLE_ENDPOINT"
+
+
+def kaggle_endpoint(environ=None):
+    """The Kaggle API base URL to use: the stand-in named by AUDIOREPRO_KAGGLE_ENDPOINT, else None
+    (the client's own, https://www.kaggle.com)."""
+    environ = os.environ if environ is None else environ
+    value = environ.get(KAGGLE_ENDPOINT_VARIABLE)
+    if not value:
+        return None
+    parts = urllib.parse.urlsplit(value)
+    if parts.scheme != "http" or parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+        raise InputError(KAGGLE_ENDPOINT_VARIABLE, "may only name a stand-in on this machine "
+                                                   f"(http://127.0.0.1:PORT), not {value!r}")
+    return value.rstrip("/")
+
+
+def _kaggle_api(network):
+    """A Kaggle client whose every request has a timeout and bounded retries, never verbose.
+
+    kaggle 1.7 sends its requests through kagglesdk's KaggleHttpClient, which opens a plain
+    ``requests.Session`` and calls ``session.send`` without a timeout; its ``--verbose`` mode
+    (switched on by KAGGLE_API_ENVIRONMENT=LOCALHOST) prints every request's headers, the
+    Authorization header included. Here the client is built by hand: verbose off, and the session
+    gets :func:`download.bound_session`'s adapters before the first request. With the default
+    settings a server that accepts and never answers ends the download after 3 attempts of 10 s
+    and pauses of 0 s and 2 s (32 s; any stall stays within download.worst_case_wait(), 48 s).
+    """
+    endpoint = kaggle_endpoint()
+    # kaggle's Configuration adds a stream handler to the "kaggle" and "urllib3" loggers at every
+    # authentication (so each message would print once more per client); those are taken off
+    # again, and urllib3's retry warnings reach the rule's log through the root logger only.
+    loggers = [logging.getLogger("kaggle"), logging.getLogger("urllib3")]
+    before = [list(logger.handlers) for logger in loggers]
+    from kaggle.api.kaggle_api_extended import KaggleApi
+    from kagglesdk.kaggle_client import KaggleClient
+    from kagglesdk.kaggle_env import KaggleEnv
+
+    class BoundKaggleApi(KaggleApi):
+        def build_kaggle_client(self):
+            client = KaggleClient(env=KaggleEnv.PROD, verbose=False,
+                                  username=self.config_values["username"],
+                                  password=self.config_values["key"])
+            http = client.http_client()
+            if not (hasattr(http, "_endpoint") and hasattr(http, "_init_session")):
+                raise RuntimeError("this kagglesdk builds its HTTP client differently from the "
+                                   "one audiorepro wraps (kaggle 1.7.4.5, requirements.txt)")
+            if endpoint:
+                http._endpoint = endpoint
+            http._init_session()  # creates the session now so that the adapters go on it
+            download.bound_session(http._session, **network)
+            return client
+
+    api = BoundKaggleApi()
+    api.authenticate()
+    for logger, handlers in zip(loggers, before):
+        for handler in [h for h in logger.handlers if h not in handlers]:
+            logger.removeHandler(handler)
+    return api
+
+
+def kaggle_download(kind, name, dest, **network):
     """Download a Kaggle dataset (``kind='dataset'``) or competition's files into ``dest``.
 
     Credentials are checked first so that a missing token gives one clear message; the key itself
-    is never printed or logged.
+    is never printed or logged. ``network`` (connect_timeout, read_timeout, retries, backoff;
+    defaults in :mod:`download`) bounds every request: a stalled server ends the download with one
+    line naming Kaggle and how long it waited. Returns the downloaded archives.
     """
-    if not kaggle_credentials_present():
-        raise InputError("Kaggle", CREDENTIALS_HELP)
-    # Importing kaggle authenticates at import time, so import only once credentials exist.
-    from kaggle import api
-
-    import requests
-
-    dest = Path(dest)
-    dest.mkdir(parents=True, exist_ok=True)
     if kind not in ("dataset", "competition"):
         raise InputError("source.kaggle kind", f"must be 'dataset' or 'competition', not {kind!r}")
+    if not kaggle_credentials_present():
+        raise InputError("Kaggle", CREDENTIALS_HELP)
+    import requests
+
+    # Importing kaggle authenticates at import time, so import only once credentials exist.
+    api = _kaggle_api(network)
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    where = f"Kaggle {kind} {name}"
+    start = time.monotonic()
     try:
         if kind == "dataset":
             api.dataset_download_files(name, path=str(dest), quiet=True)
         else:
             api.competition_download_files(name, path=str(dest), quiet=True)
-    except requests.exceptions.RequestException as err:
+    except requests.exceptions.HTTPError as err:
         status = getattr(getattr(err, "response", None), "status_code", None)
         hint = {401: " (check the credentials)", 403: " (for a competition: accept its rules on Kaggle)",
                 404: " (check the name in source.kaggle)"}.get(status, "")
-        raise InputError(f"Kaggle {kind} {name}", f"download failed: {err}{hint}") from None
+        reason = str(err).split(" for url:")[0].strip().replace("\n", " ")
+        raise InputError(where, f"download failed: {reason}{hint}") from None
+    except requests.exceptions.RequestException as err:
+        settings = {"connect_timeout": download.CONNECT_TIMEOUT,
+                    "read_timeout": download.READ_TIMEOUT, "retries": download.RETRIES, **network}
+        raise download.DownloadError(
+            where, f"download failed: {download.describe_failure(err)}; gave up after "
+                   f"{settings['retries'] + 1} attempts and {time.monotonic() - start:.1f} s "
+                   f"(connect timeout {settings['connect_timeout']:g} s, read timeout "
+                   f"{settings['read_timeout']:g} s)") from None
     return sorted(dest.glob("*.zip"))
 
 
-def _checked_member_path(member, target):
+def _checked_member_path(member, target, archive):
     """Where a zip entry would land, refusing entries that escape ``target``."""
     name = member.filename
+    where = f"{archive} (entry {name})"
     pure = PurePosixPath(name.replace("\\", "/"))
     if pure.is_absolute() or ".." in pure.parts or (pure.parts and ":" in pure.parts[0]):
-        raise InputError(name, f"archive entry would be written outside {target.name}/; refusing to extract")
+        raise InputError(where, f"would be written outside {target.name}/; refusing to extract")
     landing = (target / pure).resolve()
     if target.resolve() not in landing.parents and landing != target.resolve():
-        raise InputError(name, f"archive entry would be written outside {target.name}/; refusing to extract")
+        raise InputError(where, f"would be written outside {target.name}/; refusing to extract")
     if (member.external_attr >> 16) & 0o170000 == 0o120000:
-        raise InputError(name, "archive entry is a symbolic link; refusing to extract")
+        raise InputError(where, "is a symbolic link; refusing to extract")
     return landing
 
 
@@ -95,7 +176,7 @@ def safe_extract(archive, target, recurse=True):
     archive, target = Path(archive), Path(target)
     try:
         with zipfile.ZipFile(archive) as z:
-            members = [(m, _checked_member_path(m, target)) for m in z.infolist()]
+            members = [(m, _checked_member_path(m, target, archive)) for m in z.infolist()]
             for member, landing in members:
                 if member.is_dir():
                     landing.mkdir(parents=True, exist_ok=True)
@@ -148,14 +229,37 @@ def install_layout(root, dest, members):
                 _link_or_copy(src, tmp / rel)
 
 
-def fetch_raw(source, dest, members, kaggle_kind, generate=None, staging=None):
+@contextlib.contextmanager
+def _no_new_empty_folders(*paths):
+    """Remove, when the block ends, the folders on the way to ``paths`` that it created and left
+    empty (a failed download must not leave an empty ``resources/<study>/`` behind)."""
+    created = []
+    for path in paths:
+        folder = Path(path)
+        while not folder.exists() and folder != folder.parent:
+            created.append(folder)
+            folder = folder.parent
+    try:
+        yield
+    finally:
+        for folder in sorted(set(created), key=lambda p: len(p.parts), reverse=True):
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # only succeeds when empty
+
+
+def fetch_raw(source, dest, members, kaggle_kind, generate=None, staging=None, network=None):
     """Bring a study's raw data into ``dest`` from the configured source.
 
-    ``source`` is the study's ``source`` config block (``kind``: synthetic | kaggle | local).
-    ``members`` are the paths, relative to the data set's root, that make its layout.
-    ``generate(dest)`` writes the synthetic data set.
+    ``source`` is the study's ``source`` config block (``kind``: synthetic | kaggle | local | url).
+    ``members`` are the paths, relative to the data set's root, that make its layout (url: the
+    entries' names make it). ``generate(dest)`` writes the synthetic data set. ``staging`` is the
+    folder under which Kaggle archives are downloaded and unpacked (a scratch folder inside it is
+    removed however the download ends; folders created for it are removed when left empty).
+    ``network`` overrides download settings (connect_timeout, read_timeout, retries, backoff).
     """
     kind = source["kind"]
+    network = dict(network or {})
+    dest = Path(dest)
     if kind == "synthetic":
         generate(dest)
     elif kind == "local":
@@ -164,16 +268,21 @@ def fetch_raw(source, dest, members, kaggle_kind, generate=None, staging=None):
             raise InputError("source.local_path", "must name the folder that holds the data")
         if not Path(path).is_dir():
             raise InputError(path, "(source.local_path) is not a folder")
-        install_layout(find_layout_root(path, members), dest, members)
+        with _no_new_empty_folders(dest.parent):
+            install_layout(find_layout_root(path, members), dest, members)
+    elif kind == "url":
+        with _no_new_empty_folders(dest.parent):
+            download.fetch_urls(source.get("urls"), dest, where="source.urls", **network)
     elif kind == "kaggle":
-        staging = Path(staging or Path(dest).parent / f".{Path(dest).name}.download")
-        archives = kaggle_download(kaggle_kind, source["kaggle"], staging)
-        if not archives:
-            raise InputError(staging, "Kaggle download produced no archive")
-        extracted = staging / "extracted"
-        for archive in archives:
-            safe_extract(archive, extracted)
-        install_layout(find_layout_root(extracted, members), dest, members)
-        shutil.rmtree(staging, ignore_errors=True)
+        staging = Path(staging or dest.parent / f".{dest.name}.download")
+        with _no_new_empty_folders(staging, dest.parent), scratch_dir(staging / "download") as work:
+            archives = kaggle_download(kaggle_kind, source["kaggle"], work / "archives", **network)
+            if not archives:
+                raise InputError(f"Kaggle {kaggle_kind} {source['kaggle']}",
+                                 "download produced no zip archive")
+            extracted = work / "extracted"
+            for archive in archives:
+                safe_extract(archive, extracted)
+            install_layout(find_layout_root(extracted, members), dest, members)
     else:
-        raise InputError("source.kind", f"must be synthetic, kaggle or local, not {kind!r}")
+        raise InputError("source.kind", f"must be synthetic, kaggle, local or url, not {kind!r}")

@@ -1,0 +1,209 @@
+"""Checked downloads: every request has a connect and a read timeout, retries are bounded, a file
+appears whole and with the expected sha256 or not at all.
+
+How long a dead server can hold a download, with the defaults below: each attempt waits at most
+CONNECT_TIMEOUT for the connection and then at most READ_TIMEOUT for each answer from the server
+(requests' read timeout counts silence between bytes, not the whole transfer). A stalled server
+therefore costs at most (RETRIES + 1) attempts x (5 s + 10 s) + the pauses between attempts
+(1 s, 2 s) = 3 x 15 + 3 = 48 s before the download fails; :func:`worst_case_wait` computes it.
+A server that keeps sending, however slowly, is not stalled and is not cut off.
+"""
+
+import hashlib
+import logging
+import re
+import time
+import urllib.parse
+from pathlib import Path
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from .atomic import atomic_path
+from .errors import InputError
+
+CONNECT_TIMEOUT = 5.0  # seconds to open the connection
+READ_TIMEOUT = 10.0  # seconds of silence from the server, per read
+RETRIES = 2  # further attempts after the first, on connection errors, time-outs, 429 and 5xx
+BACKOFF = 1.0  # pause before retry k (k = 0, 1, ...) is BACKOFF * 2**k seconds
+RETRY_STATUS = (429, 500, 502, 503, 504)
+CHUNK = 1 << 20
+
+log = logging.getLogger("audiorepro")
+
+
+class DownloadError(InputError):
+    """A download that failed: the message names the (credential-free) URL and what happened."""
+
+
+def worst_case_wait(connect_timeout=CONNECT_TIMEOUT, read_timeout=READ_TIMEOUT, retries=RETRIES,
+                    backoff=BACKOFF):
+    """Seconds a server that accepts and never answers can hold one download before it fails."""
+    pauses = sum(backoff * 2**k for k in range(retries))
+    return (retries + 1) * (connect_timeout + read_timeout) + pauses
+
+
+def display_url(url):
+    """``url`` fit for messages and logs: no password, no query (signed URLs carry tokens there)."""
+    parts = urllib.parse.urlsplit(url)
+    netloc = parts.hostname or ""
+    if parts.port:
+        netloc = f"{netloc}:{parts.port}"
+    if parts.username:
+        netloc = f"{parts.username}@{netloc}"
+    return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, "..." if parts.query else "",
+                                    ""))
+
+
+class TimeoutAdapter(HTTPAdapter):
+    """An HTTPAdapter that gives every request a (connect, read) timeout unless one is passed."""
+
+    def __init__(self, timeout, **kwargs):
+        self.timeout = timeout
+        super().__init__(**kwargs)
+
+    def send(self, request, timeout=None, **kwargs):
+        return super().send(request, timeout=self.timeout if timeout is None else timeout, **kwargs)
+
+
+def bound_session(session, connect_timeout=CONNECT_TIMEOUT, read_timeout=READ_TIMEOUT,
+                  retries=RETRIES, backoff=BACKOFF):
+    """Mount timeout-and-retry adapters on a requests ``session`` (for clients that make their own).
+
+    Retries (urllib3's) cover connection errors, time-outs while waiting for the answer, and
+    RETRY_STATUS answers to idempotent requests; a Retry-After header is not obeyed (it could ask
+    for hours). Returns the session.
+    """
+    from urllib3.util.retry import Retry
+
+    retry = Retry(total=retries, connect=retries, read=retries, status=retries, other=0,
+                  backoff_factor=backoff, status_forcelist=RETRY_STATUS, raise_on_status=False,
+                  respect_retry_after_header=False)
+    adapter = TimeoutAdapter((connect_timeout, read_timeout), max_retries=retry)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+def describe_failure(err):
+    """A short phrase for a network failure (no URLs, no headers)."""
+    text = repr(err)  # requests nests urllib3's reason inside its own exception
+    if isinstance(err, requests.exceptions.ConnectTimeout) or "ConnectTimeoutError" in text:
+        return "no connection within the connect timeout"
+    if isinstance(err, requests.exceptions.ReadTimeout) or "Read timed out" in text:
+        return "the server stopped answering (read timeout)"
+    if "Connection refused" in text:
+        return "connection refused"
+    if "Name or service not known" in text or "name resolution" in text:
+        return "host name not found"
+    if isinstance(err, requests.exceptions.ChunkedEncodingError) or "IncompleteRead" in text:
+        return "the connection closed before the whole file arrived"
+    return f"connection failed ({type(err).__name__})"
+
+
+class _Retryable(Exception):
+    """An answer worth another try (429, 5xx)."""
+
+
+def fetch_url(url, dest, sha256=None, *, connect_timeout=CONNECT_TIMEOUT,
+              read_timeout=READ_TIMEOUT, retries=RETRIES, backoff=BACKOFF, session=None,
+              label=None):
+    """Download ``url`` to ``dest`` atomically and return ``dest``.
+
+    The body streams to a staging file beside ``dest``; it takes the final name only when whole
+    and, if ``sha256`` is given, matching it. Connection errors, time-outs and 429/5xx answers are
+    retried ``retries`` times with pauses of ``backoff * 2**k`` s. Raises DownloadError (an
+    InputError) in one line naming the URL: an HTTP error status, or the failure and how long the
+    attempts waited; InputError naming the file (``label`` if given) and both sums on a checksum
+    mismatch. Nothing is kept after a failure. ``session`` reuses connections across calls.
+    """
+    dest = Path(dest)
+    shown = display_url(url)
+    want = sha256.lower() if sha256 else None
+    own_session = session is None
+    session = session or requests.Session()
+    start = time.monotonic()
+    last = None
+    try:
+        for attempt in range(retries + 1):
+            if attempt:
+                pause = backoff * 2 ** (attempt - 1)
+                log.warning("%s: %s; attempt %d of %d in %g s", shown, last, attempt + 1,
+                            retries + 1, pause)
+                time.sleep(pause)
+            try:
+                with atomic_path(dest) as tmp:
+                    digest = hashlib.sha256()
+                    timeout = (connect_timeout, read_timeout)
+                    with session.get(url, stream=True, timeout=timeout) as r:
+                        status = f"HTTP {r.status_code} {r.reason or ''}".strip()
+                        if r.status_code in RETRY_STATUS:
+                            raise _Retryable(status)
+                        if r.status_code >= 400:
+                            raise DownloadError(shown, status)
+                        with open(tmp, "wb") as out:
+                            for chunk in r.iter_content(CHUNK):
+                                out.write(chunk)
+                                digest.update(chunk)
+                    got = digest.hexdigest()
+                    if want and got != want:
+                        raise InputError(label or dest, f"sha256 is {got}, expected {want} "
+                                                        f"(downloaded from {shown}); the file was "
+                                                        "not kept")
+                return dest
+            except _Retryable as err:
+                last = str(err)
+            except (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
+                    requests.exceptions.ChunkedEncodingError) as err:
+                last = describe_failure(err)
+    finally:
+        if own_session:
+            session.close()
+    waited = time.monotonic() - start
+    raise DownloadError(shown, f"download failed: {last}; gave up after {retries + 1} attempts "
+                               f"and {waited:.1f} s (connect timeout {connect_timeout:g} s, read "
+                               f"timeout {read_timeout:g} s)")
+
+
+_SHA256 = re.compile(r"[0-9a-fA-F]{64}")
+
+
+def _entry_name(entry, index, where):
+    url = entry.get("url")
+    if not isinstance(url, str) or urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+        raise InputError(f"{where}[{index}].url", f"must be an http(s) URL, not {url!r}")
+    sha = entry.get("sha256")
+    if not isinstance(sha, str) or not _SHA256.fullmatch(sha):
+        raise InputError(f"{where}[{index}].sha256", "must be the file's 64-hex-digit sha256")
+    last_part = urllib.parse.urlsplit(url).path.rsplit("/", 1)[-1]
+    name = entry.get("name") or urllib.parse.unquote(last_part)
+    if not name or name in (".", "..") or "/" in name or "\\" in name or name.startswith("."):
+        raise InputError(f"{where}[{index}].name", f"{name!r} is not a usable file name (give one "
+                                                   "without folders or a leading dot)")
+    return name
+
+
+def fetch_urls(entries, dest_dir, where="source.urls", **options):
+    """Download every ``{url, sha256, name?}`` entry into the folder ``dest_dir``, all or nothing.
+
+    ``name`` defaults to the last part of the URL's path. Entries are checked before the first
+    request; the folder appears only when every file arrived with its sha256. ``options`` go to
+    :func:`fetch_url` (timeouts, retries, backoff). Returns the files' paths in entry order.
+    """
+    if not isinstance(entries, (list, tuple)) or not entries:
+        raise InputError(where, "must be a non-empty list of {url, sha256, name} entries")
+    names = []
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            raise InputError(f"{where}[{index}]", "must be a mapping with url and sha256")
+        name = _entry_name(entry, index, where)
+        if name in names:
+            raise InputError(f"{where}[{index}].name",
+                             f"{name!r} is used by entry {names.index(name)} too")
+        names.append(name)
+    dest_dir = Path(dest_dir)
+    with requests.Session() as session, atomic_path(dest_dir, is_dir=True) as tmp:
+        for entry, name in zip(entries, names):
+            fetch_url(entry["url"], tmp / name, entry["sha256"], session=session,
+                      label=dest_dir / name, **options)
+    return [dest_dir / name for name in names]
