@@ -10,9 +10,15 @@ min_version("9.0")
 configfile: Path(workflow.basedir) / "config" / "config.yaml"
 
 
+report: "reports/workflow.rst"
+
+
 include: "rules/common.smk"
 include: "rules/catsdogs.smk"
 include: "rules/whales.smk"
+include: "rules/continuation.smk"
+include: "rules/sorting.smk"
+include: "rules/report.smk"
 
 
 rule all:

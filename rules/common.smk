@@ -17,13 +17,16 @@ SCRIPTS = Path(workflow.basedir) / "scripts"
 RESULTS = config["results"]
 RESOURCES = config["resources"]
 STUDY_TARGETS = {}
+STUDY_CLAIMS_CONTEXT = {}  # per study: values its claims' file references name, e.g. {protocol}
 # the rules' conda environment for --software-deployment-method conda (relative to rules/)
 CONDA_ENV = f"../envs/{config['conda_environment']}.yaml"
 
 
-def register_study(name, targets):
-    """Called by rules/<study>.smk: ``targets()`` lists the files `rule all` builds for it."""
+def register_study(name, targets, claims_context=None):
+    """Called by rules/<study>.smk: ``targets()`` lists the files `rule all` builds for it;
+    ``claims_context`` fills the placeholders of its claims' file references."""
     STUDY_TARGETS[name] = targets
+    STUDY_CLAIMS_CONTEXT[name] = claims_context or {}
 
 
 def all_targets(wildcards):
@@ -32,7 +35,11 @@ def all_targets(wildcards):
         raise ConfigError(
             f"config key studies: {', '.join(missing)} has no rules/<study>.smk included"
         )
-    return [t for study in config["studies"] for t in STUDY_TARGETS[study]()]
+    return [t for study in config["studies"] for t in STUDY_TARGETS[study]()] + [
+        f"{RESULTS}/claims.csv",
+        f"{RESULTS}/claims.md",
+        f"{RESULTS}/claims_summary.csv",
+    ]
 
 
 def code(*scripts):

@@ -45,7 +45,11 @@ def whales_notebook_parameters(wildcards, input, output):
     )
 
 
-register_study("whales", whales_targets)
+register_study(
+    "whales",
+    whales_targets,
+    claims_context={"protocol": config["whales"]["split"]["train_on"]},
+)
 
 
 rule whales_raw:

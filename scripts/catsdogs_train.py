@@ -8,6 +8,7 @@ import keras  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from audiorepro.catsdogs import batches, data, evaluate, model  # noqa: E402
+from audiorepro.atomic import atomic_path  # noqa: E402
 from audiorepro.clips import ClipPack  # noqa: E402
 from audiorepro.training import ResumableFit, training_record, write_json  # noqa: E402
 
@@ -30,10 +31,15 @@ def main(snakemake):
                          validation=windows("validation", p["validation_steps"], p["seed"] + 1))
 
     best = keras.saving.load_model(out.model)
-    table, too_short = evaluate.test_segments(
+    table, too_short, segments = evaluate.test_segments(
         test, p["window"], lambda s: best.predict(s[..., None], verbose=0)[:, 0])
-    table.to_csv(out.segments, index=False)
+    with atomic_path(out.segments) as tmp:
+        table.to_csv(tmp, index=False)
     metrics = evaluate.metrics(protocol, history, table, too_short, split, stats)
+    if len(table):
+        pooled = model.layer_probe(best).predict(segments[..., None], verbose=0)[-1]
+        metrics["pooling"] = evaluate.pooling_components(
+            pooled, table.label, best.get_layer("sigmoid").get_weights()[0])
     write_json(out.metrics, {**metrics, **training_record(fitter, best)})
     rule.log.info("best validation %.3f, test segments %s, clips %d/%d",
                   metrics["best_validation_accuracy"], metrics["test_segment_accuracy"],

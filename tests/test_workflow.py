@@ -7,6 +7,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+import soundfile
 from PIL import Image
 
 from conftest import TINY, copy_workflow, run_snakemake
@@ -92,6 +93,8 @@ def test_nothing_reruns_and_one_setting_reruns_only_what_depends_on_it(built, so
 
 
 WHALES_AFTER_TRAINING = {"whales_train": 3, "whales_sweep": 1, "whales_figures": 1}
+CONTINUATION_AFTER_TRAINING = {"continuation_train": 2, "continuation_generate": 2,
+                               "continuation_figures": 2}
 
 
 @pytest.mark.parametrize("relative, expected", [
@@ -102,9 +105,12 @@ WHALES_AFTER_TRAINING = {"whales_train": 3, "whales_sweep": 1, "whales_figures":
     ("scripts/audiorepro/catsdogs/figures.py", {"catsdogs_figures": 2}),
     ("scripts/audiorepro/whales/figures.py", {"whales_figures": 1}),
     # a shared module: every rule of every study that imports it, and what depends on those
+    ("scripts/audiorepro/continuation/generate.py", {"continuation_generate": 2,
+                                                     "continuation_figures": 2}),
     ("scripts/audiorepro/training.py", {"catsdogs_train": 2, "catsdogs_figures": 2,
-                                        **WHALES_AFTER_TRAINING}),
-    ("scripts/audiorepro/plots.py", {"catsdogs_figures": 2, "whales_figures": 1}),
+                                        **WHALES_AFTER_TRAINING, **CONTINUATION_AFTER_TRAINING}),
+    ("scripts/audiorepro/plots.py", {"catsdogs_figures": 2, "whales_figures": 1,
+                                     "continuation_figures": 2}),
 ])
 def test_a_code_edit_reruns_exactly_what_depends_on_it(built, source, relative, expected):
     assert edited_plan(built, source, relative, "\nEDITED = True\n") == expected
@@ -247,3 +253,22 @@ def test_training_killed_mid_run_resumes_to_the_result_of_an_uninterrupted_run(t
     log = (tmp_path / "results/catsdogs/logs/train_clean.log").read_text()
     assert "discarding the backup" in log and "made under other settings" in log
     assert json.loads((models / "metrics.json").read_text())["resumed_from_epoch"] == 0
+
+
+def test_every_continuation_target_is_built(built):
+    from audiorepro.continuation.figures import FIGURES
+
+    root = built / "results" / "continuation"
+    for protocol in ("original", "clean"):
+        for name in FIGURES:
+            assert (root / "figures" / protocol / name).stat().st_size > 0, name
+        metrics = json.loads((root / "models" / protocol / "metrics.json").read_text())
+        assert metrics["scaling"]["fitted_on"] == ("all" if protocol == "original" else "train")
+        assert metrics["paper_size_parameters"] == 55_232_200
+        generation = json.loads((root / "models" / protocol / "generation.json").read_text())
+        assert generation["generators"]["max_abs_difference"] < 1e-4
+        audio, rate = soundfile.read(root / "figures" / protocol / "generated.wav", dtype="int16")
+        assert rate == 16000 and len(audio) == (10 + 320) * 200  # seed + 4 s of generated frames
+        split = pd.read_csv(root / "splits" / f"{protocol}.csv")
+        assert split.split.tolist() == ["train", "valid", "test"]
+        assert (split.start.iloc[1:].to_numpy() == split.end.iloc[:-1].to_numpy()).all()

@@ -184,3 +184,11 @@ def all_or_nothing(paths):
             if p.exists():
                 _remove(p)
         raise
+
+
+def write_json(path, data):
+    """A JSON file (sorted keys, indented), written atomically."""
+    import json
+
+    with atomic_path(path) as tmp:
+        Path(tmp).write_text(json.dumps(data, indent=2, sort_keys=True, default=float) + "\n")

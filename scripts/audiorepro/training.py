@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .atomic import atomic_path
+from .atomic import atomic_path, write_json  # noqa: F401 (entry points import it from here)
 
 log = logging.getLogger("audiorepro")
 
@@ -220,11 +220,6 @@ class Stopwatch:
 
     def __exit__(self, *exc):
         self.seconds = time.perf_counter() - self.start
-
-
-def write_json(path, data):
-    with atomic_path(path) as tmp:
-        Path(tmp).write_text(json.dumps(data, indent=2, sort_keys=True, default=float) + "\n")
 
 
 def parameter_counts(model):

@@ -24,7 +24,8 @@ def test_segments(test_clips, window, predict):
     """Every test clip cut into 1-s segments and scored by ``predict`` (segments -> P(dog)).
 
     Returns (segment table with probability and correct, names of the clips shorter than one
-    window, which have no segment and therefore no vote: they are logged, never dropped silently).
+    window, which have no segment and therefore no vote: they are logged, never dropped silently,
+    and the segments themselves, (n, window)).
     """
     segments, table = segment_table(test_clips, window)
     too_short = sorted(name for name, _, x in test_clips if len(x) < window)
@@ -33,12 +34,40 @@ def test_segments(test_clips, window, predict):
                     "on and are counted as unscored: %s", len(too_short), window, ", ".join(too_short))
     table["probability"] = predict(segments) if len(table) else np.zeros(0)
     table["correct"] = (table.probability > 0.5).astype(int) == table.label
-    return table, too_short
+    return table, too_short, segments
+
+
+def pooling_components(pooled, labels, weights):
+    """The post's reading of the pooling layer: dogs have a strong component that carries a high
+    sigmoid weight, cats' strong components carry low weights.
+
+    ``pooled`` (segments, components) are the global-average-pooling outputs of the test
+    segments, ``labels`` their labels, ``weights`` the sigmoid layer's weights. Per component,
+    the mean output over dog segments minus that over cat segments; the component most typical
+    of dogs and of cats (components numbered from 1) with their weights; ``signs_agree``: the
+    share of components whose difference has the sign of its weight.
+    """
+    pooled, labels = np.asarray(pooled, float), np.asarray(labels)
+    weights = np.asarray(weights, float).ravel()
+    difference = pooled[labels == 1].mean(0) - pooled[labels == 0].mean(0)
+    dog, cat = int(np.argmax(difference)), int(np.argmin(difference))
+    return {
+        "dog_minus_cat": [round(float(v), 6) for v in difference],
+        "sigmoid_weights": [round(float(v), 6) for v in weights],
+        "dog_component": dog + 1, "dog_component_weight": float(weights[dog]),
+        "cat_component": cat + 1, "cat_component_weight": float(weights[cat]),
+        "signs_agree": float(np.mean(np.sign(difference) == np.sign(weights))),
+    }
 
 
 def metrics(protocol, history, table, too_short, split, stats):
-    """The study's numbers from the history, the scored segments and the split table."""
+    """The study's numbers from the history, the scored segments and the split table: accuracy
+    of validation, test segments and clip votes, the example dog segment the figures show, and
+    how many test files are training files too (the original's leak)."""
     history = pd.DataFrame(history)
+    dog = pick_examples(table)[0] if (table.label == 1).any() and (table.label == 0).any() else None
+    test_files = set(split.file[split.split == "test"])
+    train_files = set(split.file[split.split.isin(["train", "validation"])])
     clips = vote(table) if len(table) else table.iloc[0:0].assign(correct=[])
     best_row = history.loc[history.val_accuracy.idxmax()]
     return {
@@ -53,6 +82,10 @@ def metrics(protocol, history, table, too_short, split, stats):
         "test_clips": int(len(clips)),
         "test_clips_correct": int(clips.correct.sum()),
         "test_clips_unscored": too_short,
+        "example_dog": None if dog is None else {
+            "file": dog.file, "segment": int(dog.segment), "probability": float(dog.probability)},
+        "test_files_also_in_training": len(test_files & train_files),
+        "validation_accuracy_by_epoch": history.val_accuracy.round(6).tolist(),
         "files": split.groupby("split").size().to_dict(),
         "standardisation": {s: {str(k): v for k, v in d.items()} for s, d in stats.items()},
     }

@@ -1,0 +1,162 @@
+# sorting: a network learns to un-shuffle chunks of audio; noise and tone controls (seed 002).
+# songs (mp3) -> 16-kHz mono WAV; controls -> one training job per grid point -> the grid
+# table and the claims measured on it -> figures and sounds.
+from audiorepro.sorting.data import grid_points
+from audiorepro.sorting.figures import FIGURES as SORTING_FIGURES
+
+SORTING = f"{RESULTS}/sorting"
+SORTING_POINTS = grid_points(config["sorting"]["grid"])
+
+
+def sorting_targets():
+    return [f"{SORTING}/figures/{f}" for f in SORTING_FIGURES] + [
+        f"{SORTING}/grid.csv",
+        f"{SORTING}/claims.json",
+    ]
+
+
+def sorting_point_metrics(wildcards):
+    return expand(f"{SORTING}/models/{{point}}/metrics.json", point=SORTING_POINTS)
+
+
+def sorting_notebook_parameters(wildcards, input, output):
+    return notebook_parameters(
+        input,
+        output,
+        rate=config["sorting"]["audio"]["rate"],
+        listening=config["sorting"]["listening"],
+        pad_seconds=config["sorting"]["sampling"]["pad_seconds"],
+        diagram_seconds=next(iter(SORTING_POINTS.values()))["sample_length"],
+    )
+
+
+register_study("sorting", sorting_targets)
+
+
+rule sorting_raw:
+    input:
+        code=code("sorting_raw.py"),
+    output:
+        raw=directory(f"{SORTING}/raw"),
+        truth=f"{SORTING}/ground_truth.csv",
+    log:
+        f"{SORTING}/logs/raw.log",
+    conda:
+        CONDA_ENV
+    params:
+        source=config["sorting"]["source"],
+        synthetic=config["sorting"]["synthetic"],
+        members=None,  # every audio file of a local folder
+        kaggle_kind=None,
+        staging=f"{RESOURCES}/sorting",
+    script:
+        "../scripts/sorting_raw.py"
+
+
+rule sorting_convert:
+    input:
+        code=code("recordings_convert.py"),
+        raw=rules.sorting_raw.output.raw,
+    output:
+        audio=directory(f"{SORTING}/audio/music"),
+        table=f"{SORTING}/audio/music.csv",
+    log:
+        f"{SORTING}/logs/convert.log",
+    conda:
+        CONDA_ENV
+    params:
+        rate=config["sorting"]["audio"]["rate"],
+    script:
+        "../scripts/recordings_convert.py"
+
+
+rule sorting_controls:
+    input:
+        code=code("sorting_controls.py"),
+    output:
+        controls=directory(f"{SORTING}/audio/controls"),
+        truth=f"{SORTING}/audio/controls.csv",
+    log:
+        f"{SORTING}/logs/controls.log",
+    conda:
+        CONDA_ENV
+    params:
+        controls=config["sorting"]["controls"],
+        rate=config["sorting"]["audio"]["rate"],
+    script:
+        "../scripts/sorting_controls.py"
+
+
+rule sorting_train:
+    input:
+        code=code("sorting_train.py"),
+        music=rules.sorting_convert.output.audio,
+        controls=rules.sorting_controls.output.controls,
+    output:
+        model=f"{SORTING}/models/{{point}}/model.keras",
+        history=f"{SORTING}/models/{{point}}/history.csv",
+        metrics=f"{SORTING}/models/{{point}}/metrics.json",
+    log:
+        f"{SORTING}/logs/train_{{point}}.log",
+    wildcard_constraints:
+        point="|".join(SORTING_POINTS),
+    group:
+        "sorting_grid"  # on a cluster, --group-components sorting_grid=N packs N points a job
+    conda:
+        CONDA_ENV
+    threads: 2
+    resources:
+        gpu=1,
+    params:
+        point=lambda wildcards: SORTING_POINTS[wildcards.point],
+        rate=config["sorting"]["audio"]["rate"],
+        control_segments=config["sorting"]["controls"]["segments"],
+        sampling=config["sorting"]["sampling"],
+        model=config["sorting"]["model"],
+        training=config["sorting"]["training"],
+        backend=config["keras_backend"],
+    script:
+        "../scripts/sorting_train.py"
+
+
+rule sorting_collect:
+    input:
+        code=code("sorting_collect.py"),
+        metrics=sorting_point_metrics,
+    output:
+        table=report(
+            f"{SORTING}/grid.csv",
+            caption="../reports/captions/sorting.rst",
+            category="sorting",
+        ),
+        claims=f"{SORTING}/claims.json",
+    log:
+        f"{SORTING}/logs/collect.log",
+    conda:
+        CONDA_ENV
+    script:
+        "../scripts/sorting_collect.py"
+
+
+rule sorting_figures:
+    input:
+        notebook=NOTEBOOKS / "sorting.ipynb",
+        code=code("run_notebook.py", "../reports/sorting.ipynb"),
+        music=rules.sorting_convert.output.audio,
+        controls=rules.sorting_controls.output.controls,
+        grid=rules.sorting_collect.output.table,
+    output:
+        figures=report(
+            [f"{SORTING}/figures/{f}" for f in SORTING_FIGURES],
+            caption="../reports/captions/sorting.rst",
+            category="sorting",
+        ),
+        notebook=f"{SORTING}/figures/sorting.ipynb",
+    log:
+        f"{SORTING}/logs/figures.log",
+    conda:
+        CONDA_ENV
+    params:
+        parameters=sorting_notebook_parameters,
+    script:
+        "../scripts/run_notebook.py"

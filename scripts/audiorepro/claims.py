@@ -1,0 +1,209 @@
+"""The claims table: every claim of the originals beside what this workflow measured, with a
+verdict from a rule declared next to the claim (``audiorepro/<study>/claims.yaml``).
+
+A claim row names where it comes from, the original value, the measure of ours it is compared
+with (``file:key`` references into the study's results folder) and its rule. Rules:
+
+``range`` (``low``, ``high``), ``at_least``/``at_most`` (``value``), ``equals`` (``value``),
+``greater`` (the first measure above every other one), ``ordering`` (the measures increase,
+``strict`` or not), ``above_chance``/``at_chance`` (a proportion with its count: the 95 % Wilson
+interval lies above chance / contains it), ``figure`` (qualitative: the reviewer checks the
+named figure), ``judged`` (the study's own evaluation decided, by the rule in ``text``: the
+measures are its verdict, value and interval), ``not_run`` (``reason``). A claim with ``real_data: true`` is about numbers of the
+original data set: on embedded (synthetic) data its verdict is "not testable on embedded data",
+though our number is shown. Rules are written beside the claims and never tuned to the results.
+"""
+
+import json
+import math
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from .errors import InputError
+
+HOLDS, DIFFERS = "holds", "differs"
+NOT_TESTABLE = "not testable on embedded data"
+NOT_RUN, SEE_FIGURE, NOT_BUILT = "not run", "see figure", "study not built yet"
+NOT_IN_CONFIG = "not in this configuration"
+COLUMNS = ["study", "id", "claim", "source", "original", "measure", "ours", "verdict", "rule",
+           "configuration", "device"]
+
+
+def wilson(successes, n, z=1.959964):
+    """95 % Wilson score interval of a proportion (low, high)."""
+    if n <= 0:
+        return (float("nan"), float("nan"))
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return (centre - half, centre + half)
+
+
+class Results:
+    """Reads ``file:key`` references under one study's results folder (JSON by dotted key, or
+    a CSV's cell as ``row.column`` with the first column as the index), caching files."""
+
+    def __init__(self, folder):
+        self.folder = Path(folder)
+        self._files = {}
+
+    def _load(self, name):
+        if name not in self._files:
+            path = self.folder / name
+            if not path.is_file():
+                raise InputError(path, "is missing: the claims table needs it")
+            if path.suffix == ".json":
+                self._files[name] = json.loads(path.read_text())
+            else:
+                frame = pd.read_csv(path, index_col=0)
+                frame.index = frame.index.astype(str)
+                self._files[name] = frame
+        return self._files[name]
+
+    def value(self, ref):
+        name, _, key = ref.partition(":")
+        data = self._load(name)
+        if isinstance(data, pd.DataFrame):
+            row, _, column = key.partition(".")
+            return data.loc[row, column].item()
+        for part in key.split("."):
+            if isinstance(data, list):
+                data = data[int(part)]
+            elif isinstance(data, dict) and part in data:
+                data = data[part]
+            else:
+                raise InputError(self.folder / name, f"has no {key!r} (needed by the claims table)")
+        return data
+
+    def device(self, refs):
+        """The device of the first referenced metrics file that records one."""
+        for ref in refs:
+            name = ref.partition(":")[0]
+            data = self._load(name) if name.endswith(".json") else None
+            if isinstance(data, dict) and isinstance(data.get("device"), dict):
+                d = data["device"]
+                return f"{d['backend']}/{d['accelerator']} ({d.get('cpus')} cpus, {d.get('host')})"
+        return ""
+
+
+def _number(value):
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, (int,)):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def judge(rule, values):
+    """(verdict, text of ours) for the rule applied to the measured ``values`` (a list)."""
+    kind = rule["kind"]
+    first = values[0] if values else None
+    shown = " / ".join(str(_number(v)) for v in values)
+    if kind == "range":
+        return (HOLDS if rule["low"] <= first <= rule["high"] else DIFFERS), shown
+    if kind == "at_least":
+        return (HOLDS if first >= rule["value"] else DIFFERS), shown
+    if kind == "at_most":
+        return (HOLDS if first <= rule["value"] else DIFFERS), shown
+    if kind == "equals":
+        return (HOLDS if first == rule["value"] else DIFFERS), shown
+    if kind == "greater":
+        return (HOLDS if all(first > v for v in values[1:]) else DIFFERS), shown
+    if kind == "ordering":
+        pairs = list(zip(values, values[1:]))
+        ok = all(a < b for a, b in pairs) if rule.get("strict", True) else all(a <= b for a, b in pairs)
+        return (HOLDS if ok else DIFFERS), shown
+    if kind in ("above_chance", "at_chance"):
+        proportion, n = first, int(values[1])
+        low, high = wilson(round(proportion * n), n)
+        chance = rule["chance"]
+        text = f"{_number(proportion)} (95 % CI {low:.3f}-{high:.3f}, n = {n:,}; chance {chance:.3g})"
+        inside = low <= chance <= high
+        ok = low > chance if kind == "above_chance" else inside
+        return (HOLDS if ok else DIFFERS), text
+    if kind == "judged":  # decided by the study's own evaluation: [verdict, value, low, high]
+        verdict, value, low, high = values
+        mapped = {"supported": HOLDS, "contradicted": DIFFERS}.get(verdict, NOT_RUN)
+        missing = value is None or (isinstance(value, float) and math.isnan(value))
+        text = "-" if missing else f"{value:.3f} (95 % CI {low:.3f}-{high:.3f})"
+        return mapped, text
+    if kind == "figure":
+        return SEE_FIGURE, shown or rule["figure"]
+    if kind == "not_run":
+        return NOT_RUN, rule["reason"]
+    raise InputError("claims", f"unknown rule kind {kind!r}")
+
+
+def describe(rule):
+    """The rule in words, for the table."""
+    kind = rule["kind"]
+    words = {
+        "range": lambda r: f"within [{r['low']}, {r['high']}]",
+        "at_least": lambda r: f">= {r['value']}",
+        "at_most": lambda r: f"<= {r['value']}",
+        "equals": lambda r: f"= {r['value']:,}" if isinstance(r["value"], int) else f"= {r['value']}",
+        "greater": lambda r: "first measure above the others",
+        "ordering": lambda r: "increasing" + ("" if r.get("strict", True) else " (or equal)"),
+        "above_chance": lambda r: f"95 % interval above chance ({r['chance']:.3g})",
+        "at_chance": lambda r: f"95 % interval contains chance ({r['chance']:.3g})",
+        "figure": lambda r: f"look at {r['figure']}",
+        "judged": lambda r: r["text"],
+        "not_run": lambda r: "not run",
+    }
+    return words[kind](rule) + (" [real data only]" if rule.get("real_data") else "")
+
+
+def load_claims(path):
+    """The claims of one study, checked: every row has id, claim, source, original, rule."""
+    path = Path(path)
+    try:
+        rows = yaml.safe_load(path.read_text()) or []
+    except yaml.YAMLError as err:
+        raise InputError(path, f"is not valid YAML ({' '.join(str(err).split())})") from None
+    for row in rows:
+        missing = [k for k in ("id", "claim", "source", "original", "rule") if k not in row]
+        if missing:
+            raise InputError(path, f"claim {row.get('id', '?')} lacks {', '.join(missing)}")
+    return rows
+
+
+def study_rows(study, claims, results, synthetic, configuration):
+    """One row per claim of a built study."""
+    rows = []
+    for c in claims:
+        rule, refs = c["rule"], c.get("measure", [])
+        refs = [refs] if isinstance(refs, str) else refs
+        if rule["kind"] == "not_run":
+            values = []
+        else:
+            values = [results.value(r) for r in refs]
+        verdict, ours = judge(rule, values)
+        if rule.get("real_data") and synthetic and verdict in (HOLDS, DIFFERS):
+            verdict = NOT_TESTABLE
+        rows.append({"study": study, "id": c["id"], "claim": c["claim"], "source": c["source"],
+                     "original": c["original"], "measure": c.get("measure_text", ", ".join(refs)),
+                     "ours": ours, "verdict": verdict, "rule": describe(rule),
+                     "configuration": configuration, "device": results.device(refs)})
+    return rows
+
+
+def placeholder_rows(study, claims, verdict):
+    return [{"study": study, "id": c["id"], "claim": c["claim"], "source": c["source"],
+             "original": c["original"], "measure": "", "ours": "", "verdict": verdict,
+             "rule": describe(c["rule"]), "configuration": "", "device": ""} for c in claims]
+
+
+def to_markdown(table):
+    """The table as Markdown, one line per claim (| in cells escaped)."""
+    shown = ["study", "id", "claim", "original", "ours", "verdict", "rule"]
+    lines = ["| " + " | ".join(shown) + " |", "|" + " --- |" * len(shown)]
+    for _, row in table.iterrows():
+        cells = [str(row[c]).replace("|", "\\|").replace("\n", " ") for c in shown]
+        lines.append("| " + " | ".join(cells) + " |")
+    counts = table.verdict.value_counts()
+    summary = ", ".join(f"{n} {v}" for v, n in counts.items())
+    return f"{len(table)} claims: {summary}.\n\n" + "\n".join(lines) + "\n"

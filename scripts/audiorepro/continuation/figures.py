@@ -1,0 +1,80 @@
+"""The continuation study's figures and sound, one function each.
+
+The notebook ``reports/continuation.ipynb`` calls these and saves each figure with
+:func:`audiorepro.plots.save` under its name in :data:`FIGURES`; ``generated.wav`` is written by
+:func:`write_generated`.
+"""
+
+import numpy as np
+
+from .. import plots  # noqa: F401  (selects matplotlib's Agg backend before pyplot loads)
+from ..audio import write_audio
+from .evaluate import MEASURES
+
+import matplotlib.pyplot as plt  # noqa: E402
+
+FIGURES = ["learning_curves.png", "original_waveform.png", "generated_waveform.png",
+           "generated.wav", "drift.png"]
+LABELS = {"rms": "RMS", "flatness": "spectral flatness",
+          "spectral_distance": "spectral distance (dB)"}
+
+
+def learning_curves(history, title="train and valid MSE", train="loss", valid="val_loss"):
+    """Train and valid MSE per epoch (epochs from 0, as the original's log), log scale."""
+    epochs = history["epoch"] if "epoch" in history else np.arange(len(history))
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    ax.plot(epochs, history[train], label="train")
+    ax.plot(epochs, history[valid], label="valid")
+    ax.set(title=title, xlabel="epoch", ylabel="mean squared error", yscale="log")
+    ax.legend()
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def original_waveform(samples, start=0, stop=100_000, title="the data, samples 0..100,000"):
+    """The first samples of the data against the sample index, as the post's figure."""
+    x = np.asarray(samples)[start:stop]
+    fig, ax = plt.subplots(figsize=(8, 3))
+    ax.plot(np.arange(start, start + len(x)), x, linewidth=0.4)
+    ax.set(title=title, xlabel="sample", ylabel="amplitude (int16)")
+    fig.tight_layout()
+    return fig
+
+
+def generated_waveform(samples, rate, n_seed_samples, title="seed and generated audio"):
+    """The generated file against time, the seed part shaded and the generated part marked."""
+    x = np.asarray(samples)
+    t = np.arange(len(x)) / rate
+    fig, ax = plt.subplots(figsize=(8, 3))
+    ax.plot(t, x, linewidth=0.4)
+    ax.axvspan(0, n_seed_samples / rate, color="tab:green", alpha=0.12, label="seed (valid data)")
+    ax.axvline(n_seed_samples / rate, color="tab:red", linewidth=0.8, label="generation starts")
+    ax.set(title=title, xlabel="time (s)", ylabel="amplitude (int16)")
+    ax.legend(loc="upper right", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def drift(generated, ranges, drift_second=None, title="generated audio against the data's range"):
+    """One panel per measure: each generated second (from generation start), the data's range
+    as a band, and the drift point as a vertical line."""
+    fig, axes = plt.subplots(len(MEASURES), 1, figsize=(7, 2.2 * len(MEASURES)), sharex=True)
+    for ax, m in zip(axes, MEASURES):
+        ax.axhspan(*ranges[m], color="tab:green", alpha=0.15, label="data (1st-99th pct.)")
+        ax.plot(generated["second"], generated[m], marker="o", markersize=3, label="generated")
+        if drift_second is not None:
+            ax.axvline(drift_second, color="tab:red", linewidth=0.8, label="drift point")
+        ax.set_ylabel(LABELS[m])
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=8, loc="upper left")
+    axes[0].set_title(title)
+    axes[-1].set_xlabel("second of generated audio")
+    fig.tight_layout()
+    return fig
+
+
+def write_generated(path, samples_int16, rate):
+    """Write the generated audio (seed first, as the post did) as a 16-bit WAV."""
+    write_audio(path, np.asarray(samples_int16, dtype=np.int16), rate)
+    return path

@@ -1,0 +1,293 @@
+"""What the original claimed about the units, measured against the ground truth (numpy/pandas).
+
+A scan gives, per recording, an array (outputs, units): one row per ``keep_every`` steps (16
+samples by default), output j stamped with the time its last window ends (data.output_times).
+Whistle (and speech) presence per output comes from the truth intervals; each unit's Pearson
+correlation with whistle presence ranks the units by its absolute value (a unit that drops
+during whistles hears them as well as one that rises); the signed value is reported.
+"""
+
+from pathlib import Path
+
+import numpy as np
+
+from .data import output_times
+
+WHISTLE, SPEECH = "whistle", "speech"
+
+
+# ---------------------------------------------------------------- labels per scan output
+def _stem(name):
+    return Path(str(name)).stem
+
+
+def intervals(truth, file, kind):
+    """(k, 2) float array of [start, end) seconds of ``kind`` in ``file`` (matched by stem, so
+    the truth's ``tape.mp3`` rows serve the converted ``tape.wav``), sorted by start."""
+    rows = truth[(truth["kind"] == kind) & (truth["file"].map(_stem) == _stem(file))]
+    return rows[["start", "end"]].to_numpy(float)[np.argsort(rows["start"].to_numpy(), kind="stable")]
+
+
+def inside(times, spans):
+    """Boolean: which ``times`` fall in the union of the [start, end) ``spans``."""
+    times = np.asarray(times, float)
+    if len(spans) == 0:
+        return np.zeros(times.shape, bool)
+    spans = np.asarray(spans, float)
+    spans = spans[np.argsort(spans[:, 0])]
+    ends = np.maximum.accumulate(spans[:, 1])  # running furthest end covers overlaps
+    i = np.searchsorted(spans[:, 0], times, side="right") - 1
+    return (i >= 0) & (times < ends[np.maximum(i, 0)])
+
+
+def scan_labels(truth, file, n, *, window=16, hop=1, keep_every=16, rate=16000,
+                kinds=(WHISTLE, SPEECH)):
+    """{kind: bool array (n,)}: whether each of the ``n`` scan outputs of ``file`` lies in a
+    stretch of that kind."""
+    times = output_times(n, window, hop, keep_every, rate)
+    return {kind: inside(times, intervals(truth, file, kind)) for kind in kinds}
+
+
+def event_index_ranges(spans, n, *, window=16, hop=1, keep_every=16, rate=16000):
+    """(k, 2) int array: the scan outputs [first, last + 1) that fall inside each span."""
+    times = output_times(n, window, hop, keep_every, rate)
+    spans = np.asarray(spans, float).reshape(-1, 2)
+    return np.stack([np.searchsorted(times, spans[:, 0], side="left"),
+                     np.searchsorted(times, spans[:, 1], side="left")], axis=1).astype(int)
+
+
+# ---------------------------------------------------------------- correlation and ranking
+def smooth(activations, width):
+    """Centred moving average over ``width`` outputs of each unit (width 1: unchanged)."""
+    a = np.asarray(activations, float)
+    width = int(width)
+    if width <= 1:
+        return a
+    n = len(a)
+    lo = np.clip(np.arange(n) - width // 2, 0, n)
+    hi = np.clip(np.arange(n) + (width - width // 2), 0, n)
+    total = np.concatenate([np.zeros((1,) + a.shape[1:]), np.cumsum(a, axis=0)])
+    return (total[hi] - total[lo]) / (hi - lo).reshape((-1,) + (1,) * (a.ndim - 1))
+
+
+def unit_correlations(activations, target):
+    """Pearson correlation of every unit (columns of ``activations``, shape (n, units)) with
+    ``target`` (n,); NaN for a unit (or a target) that never changes."""
+    a = np.asarray(activations, float)
+    t = np.asarray(target, float)
+    varies = (np.ptp(a, axis=0) > 0) & (np.ptp(t) > 0 if len(t) else False)
+    a = a - a.mean(axis=0)
+    t = t - t.mean()
+    denominator = np.sqrt((a * a).sum(axis=0) * (t * t).sum())
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = (a * t[:, None]).sum(axis=0) / denominator
+    return np.where(varies & (denominator > 0), np.clip(r, -1.0, 1.0), np.nan)
+
+
+def rank_units(correlations):
+    """Unit indices by decreasing |correlation|, NaN last (ties keep index order)."""
+    r = np.abs(np.asarray(correlations, float))
+    return np.argsort(np.where(np.isnan(r), np.inf, -r), kind="stable")
+
+
+def share_above(correlations, threshold):
+    """Share of units whose |correlation| is at least ``threshold`` (NaN counts as below)."""
+    r = np.abs(np.asarray(correlations, float))
+    return float(np.mean(np.nan_to_num(r, nan=0.0) >= threshold)) if len(r) else 0.0
+
+
+# ---------------------------------------------------------------- ranges: speech against whistles
+def average_ranks(values):
+    """Ranks from 1, ties sharing their average rank."""
+    values = np.asarray(values, float)
+    order = np.argsort(values, kind="stable")
+    _, inverse, counts = np.unique(values[order], return_inverse=True, return_counts=True)
+    last = np.cumsum(counts)
+    average = last - (counts - 1) / 2.0
+    ranks = np.empty(len(values))
+    ranks[order] = average[inverse]
+    return ranks
+
+
+def auc(positive, negative):
+    """Probability that a value from ``positive`` exceeds one from ``negative`` (ties half):
+    the Mann-Whitney statistic scaled to [0, 1]; NaN if either is empty."""
+    positive, negative = np.asarray(positive, float), np.asarray(negative, float)
+    if len(positive) == 0 or len(negative) == 0:
+        return float("nan")
+    ranks = average_ranks(np.concatenate([positive, negative]))
+    n = len(positive)
+    return float((ranks[:n].sum() - n * (n + 1) / 2.0) / (n * len(negative)))
+
+
+def distribution(values):
+    """Summary of a unit's values: n, mean, std, min, 5/25/50/75/95th percentiles, max."""
+    values = np.asarray(values, float)
+    if len(values) == 0:
+        return {"n": 0}
+    q = np.percentile(values, [5, 25, 50, 75, 95])
+    return {"n": int(len(values)), "mean": float(values.mean()), "std": float(values.std()),
+            "min": float(values.min()), "p5": q[0], "p25": q[1], "p50": q[2], "p75": q[3],
+            "p95": q[4], "max": float(values.max())}
+
+
+def activation_ranges(activations, units, whistle, speech):
+    """Per unit in ``units``: its distribution during whistles without speech, during speech
+    without whistles, and the AUC of whistle against speech values (0.5: same range; near 0 or
+    1: different ranges)."""
+    whistle_only, speech_only = whistle & ~speech, speech & ~whistle
+    out = {}
+    for u in units:
+        a = np.asarray(activations)[:, u]
+        out[int(u)] = {"whistle": distribution(a[whistle_only]),
+                       "speech": distribution(a[speech_only]),
+                       "auc_whistle_vs_speech": auc(a[whistle_only], a[speech_only])}
+    return out
+
+
+# ---------------------------------------------------------------- a simple whistle detector
+def detect_events(activation, events, background, quantile=0.95, sign=1.0):
+    """Which events (rows of [first, last + 1) output ranges) a unit detects, and the threshold.
+
+    The detector: the unit's mean (times ``sign``, so a unit that drops during whistles counts)
+    over the event is above the ``quantile`` of its means over stretches of the median event
+    length lying wholly in ``background`` (no whistle): a whistle-length stretch of background
+    exceeds it with probability about 1 - quantile. Returns (detected bool (k,), threshold).
+    """
+    a = sign * np.asarray(activation, float)
+    events = np.asarray(events, int).reshape(-1, 2)
+    lengths = np.maximum(events[:, 1] - events[:, 0], 1)
+    if len(events) == 0:
+        return np.zeros(0, bool), float("nan")
+    width = int(max(np.median(lengths), 1))
+    total = np.concatenate([[0.0], np.cumsum(a)])
+    busy = np.concatenate([[0], np.cumsum(~np.asarray(background, bool))])
+    starts = np.arange(0, len(a) - width + 1)
+    clean = starts[busy[starts + width] - busy[starts] == 0]
+    if len(clean):
+        reference = (total[clean + width] - total[clean]) / width
+    else:
+        reference = a[np.asarray(background, bool)] if np.any(background) else a
+    threshold = float(np.quantile(reference, quantile))
+    means = (total[events[:, 1].clip(max=len(a))] - total[events[:, 0]]) / lengths
+    detected = (events[:, 1] > events[:, 0]) & (means > threshold)
+    return detected, threshold
+
+
+# ---------------------------------------------------------------- the metrics of one network
+def _scans_and_labels(scans, truth, geometry, smoothing):
+    files = sorted(scans)
+    acts, whistle, speech, events, event_rows = [], [], [], [], []
+    offset = 0
+    for f in files:
+        a = smooth(np.asarray(scans[f]), smoothing)
+        labels = scan_labels(truth, f, len(a), **geometry)
+        spans = intervals(truth, f, WHISTLE)
+        events.append(event_index_ranges(spans, len(a), **geometry) + offset)
+        event_rows += [(f, float(s), float(e)) for s, e in spans]
+        acts.append(a)
+        whistle.append(labels[WHISTLE])
+        speech.append(labels[SPEECH])
+        offset += len(a)
+    return (files, np.concatenate(acts), np.concatenate(whistle), np.concatenate(speech),
+            np.concatenate(events) if events else np.zeros((0, 2), int), event_rows)
+
+
+def _none_for_nan(x):
+    if isinstance(x, dict):
+        return {k: _none_for_nan(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_none_for_nan(v) for v in x]
+    if isinstance(x, (float, np.floating)):
+        return None if np.isnan(x) else float(x)
+    if isinstance(x, np.integer):
+        return int(x)
+    return x
+
+
+def network_metrics(scans, truth, *, window=16, hop=1, keep_every=16, rate=16000, threshold=0.3,
+                    top=2, quantile=0.95, smoothing=1):
+    """The claims' measures for one network, from its scans ({recording: (outputs, units)}).
+
+    Returns a JSON-ready dict: ``correlations`` (signed, per unit), ``ranking`` (units by |r|),
+    ``best_unit``/``best_r``, ``second_unit``/``second_r``, ``share_above_threshold``,
+    ``ranges`` of the ``top`` units (whistle vs speech distributions and AUC), ``detection``
+    (per whistle: detected by the best unit, by the second, and the whistles the second detects
+    and the best misses), plus sizes. NaN becomes None.
+    """
+    geometry = dict(window=window, hop=hop, keep_every=keep_every, rate=rate)
+    files, acts, whistle, speech, events, event_rows = _scans_and_labels(scans, truth, geometry,
+                                                                          smoothing)
+    r = unit_correlations(acts, whistle)
+    ranking = rank_units(r)
+    top_units = [int(u) for u in ranking[:top]]
+    detection = {}
+    if len(top_units) >= 2:
+        hits = []
+        for u in top_units[:2]:
+            found, thr = detect_events(acts[:, u], events, ~whistle, quantile,
+                                       sign=1.0 if not np.nan_to_num(r[u]) < 0 else -1.0)
+            hits.append((found, thr))
+        (best_hits, best_thr), (second_hits, second_thr) = hits
+        only_second = second_hits & ~best_hits
+        detection = {
+            "n_whistles": int(len(events)), "quantile": quantile,
+            "best_threshold": best_thr, "second_threshold": second_thr,
+            "detected_by_best": int(best_hits.sum()), "detected_by_second": int(second_hits.sum()),
+            "detected_by_second_missed_by_best": int(only_second.sum()),
+            "detected_by_best_missed_by_second": int((best_hits & ~second_hits).sum()),
+            "second_only_whistles": [{"file": f, "start": s, "end": e}
+                                     for (f, s, e), hit in zip(event_rows, only_second) if hit],
+        }
+    result = {
+        "files": files, "outputs": int(len(acts)), "units": int(acts.shape[1]),
+        "whistle_share": float(whistle.mean()) if len(whistle) else None,
+        "speech_share": float(speech.mean()) if len(speech) else None,
+        "smoothing_outputs": int(smoothing),
+        "correlations": [float(v) for v in r],
+        "ranking": [int(u) for u in ranking],
+        "best_unit": top_units[0] if top_units else None,
+        "best_r": float(r[top_units[0]]) if top_units else None,
+        "second_unit": top_units[1] if len(top_units) > 1 else None,
+        "second_r": float(r[top_units[1]]) if len(top_units) > 1 else None,
+        "threshold": threshold,
+        "share_above_threshold": share_above(r, threshold),
+        "ranges": {str(u): v for u, v in activation_ranges(acts, top_units, whistle, speech).items()},
+        "detection": detection,
+    }
+    return _none_for_nan(result)
+
+
+def compare(lstm, baseline):
+    """The LSTM-against-baseline numbers (claim O5) from two :func:`network_metrics` dicts and,
+    optionally, loss summaries (:func:`loss_summary`) under the key ``loss``."""
+    out = {"best_abs_r_lstm": abs(lstm["best_r"] or 0.0),
+           "best_abs_r_baseline": abs(baseline["best_r"] or 0.0)}
+    out["best_abs_r_difference"] = out["best_abs_r_lstm"] - out["best_abs_r_baseline"]
+    if "loss" in lstm and "loss" in baseline:
+        out["final_loss_lstm"] = lstm["loss"]["final"]
+        out["final_loss_baseline"] = baseline["loss"]["final"]
+    return out
+
+
+def loss_summary(history, column="loss"):
+    """{final, min, epochs} of a training history (a DataFrame or list of dicts with ``column``)."""
+    values = np.asarray([row[column] for row in history] if isinstance(history, list)
+                        else history[column], float)
+    return {"final": float(values[-1]), "min": float(values.min()), "epochs": int(len(values))}
+
+
+# ---------------------------------------------------------------- stretches for the figure
+def pick_stretch(truth, file, kind, seconds, duration, avoid=(), step=0.1):
+    """(start, end) of the ``seconds``-long stretch of ``file`` (``duration`` s long) most
+    covered by ``kind`` less what it holds of the ``avoid`` kinds (on a ``step`` grid)."""
+    grid = np.arange(0.0, duration, step) + step / 2
+    score = inside(grid, intervals(truth, file, kind)).astype(float)
+    for other in avoid:
+        score -= inside(grid, intervals(truth, file, other))
+    width = max(int(round(seconds / step)), 1)
+    if len(grid) <= width:
+        return 0.0, float(min(seconds, duration))
+    total = np.concatenate([[0.0], np.cumsum(score)])
+    best = int(np.argmax(total[width:] - total[:-width]))
+    return best * step, best * step + seconds

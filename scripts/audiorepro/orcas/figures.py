@@ -1,0 +1,128 @@
+"""The orcas figures and unit tracks (each figure function returns a matplotlib Figure)."""
+
+from pathlib import Path
+
+import numpy as np
+
+from .. import plots
+from ..audio import to_int16, write_audio
+from ..synth import stft_power
+
+FIGURES = ["whistles.png", "loss_curves.png", "unit_whistle_correlation.png"]
+
+
+def activation_wav_names(k):
+    """``activation_unit1.wav`` .. ``activation_unit<k>.wav``: the tracks of the ``k`` units
+    ranked first by whistle correlation (the rank is in the name, the unit index in the metrics)."""
+    return [f"activation_unit{i}.wav" for i in range(1, int(k) + 1)]
+
+
+def scale_track(values):
+    """A unit's track scaled linearly to [-1, 1] (its minimum to -1, its maximum to 1; a
+    constant track to 0)."""
+    values = np.asarray(values, float)
+    lo, hi = (values.min(), values.max()) if len(values) else (0.0, 0.0)
+    if hi <= lo:
+        return np.zeros_like(values)
+    return 2.0 * (values - lo) / (hi - lo) - 1.0
+
+
+def write_activation_wavs(out_dir, activations, ranking, k, outputs_per_second):
+    """Write the tracks of units ``ranking[:k]`` as ``activation_unit<rank>.wav`` into
+    ``out_dir``: each scaled to [-1, 1], 16-bit mono, one WAV sample per scan output, so the
+    sample rate is the scan's outputs per second (16000 / 16 = 1000 Hz with the original's
+    settings) and the track lines up in time with the recording it came from. Returns the paths.
+    """
+    paths = []
+    for name, unit in zip(activation_wav_names(k), ranking[:k]):
+        path = Path(out_dir) / name
+        write_audio(path, to_int16(scale_track(np.asarray(activations)[:, unit])),
+                    int(round(outputs_per_second)))
+        paths.append(path)
+    return paths
+
+
+def _spectrogram(ax, audio, rate, max_hz, n_fft=512):
+    hop = n_fft // 4
+    raw = np.asarray(audio)
+    audio = raw / 32768.0 if raw.dtype == np.int16 else raw.astype(float)
+    power = stft_power(audio, n_fft, hop)
+    db = 10 * np.log10(power.T + 1e-12)
+    top = min(max_hz, rate / 2)
+    bins = int(np.ceil(top / (rate / n_fft))) + 1
+    seconds = len(audio) / rate
+    vmax = db[:bins].max(initial=-120)
+    ax.imshow(db[:bins], origin="lower", aspect="auto", cmap="magma", vmin=vmax - 70, vmax=vmax,
+              extent=(0, seconds, 0, bins * rate / n_fft / 1000))
+    ax.set_ylim(0, top / 1000)
+    ax.set_ylabel("kHz")
+
+
+def whistles_figure(stretches, unit_labels, rate=16000, max_hz=8000, title=None):
+    """The published figure's layout: one column per stretch (whistles left, speech right),
+    each a 0-``max_hz`` spectrogram with one unit track under it per unit.
+
+    ``stretches``: list of dicts with ``title``, ``audio`` (1-D samples at ``rate``), ``tracks``
+    ((outputs, units) activations of the chosen units over that stretch), ``times`` (seconds
+    from the stretch start of each output) and optionally ``whistles`` ([(start, end)] seconds
+    from the stretch start, shaded under the tracks). ``unit_labels``: one label per track
+    (e.g. "LSTM unit 12, r = 0.61").
+    """
+    import matplotlib.pyplot as plt
+
+    n_units = len(unit_labels)
+    fig, axes = plt.subplots(1 + n_units, len(stretches), figsize=(6.5 * len(stretches), 3 + 1.3 * n_units),
+                             squeeze=False, sharex="col",
+                             gridspec_kw={"height_ratios": [2.5] + [1] * n_units})
+    for col, stretch in enumerate(stretches):
+        _spectrogram(axes[0, col], stretch["audio"], rate, max_hz)
+        axes[0, col].set_title(stretch.get("title", ""))
+        tracks = np.asarray(stretch["tracks"], float).reshape(len(stretch["times"]), -1)
+        for row in range(n_units):
+            ax = axes[1 + row, col]
+            for s, e in stretch.get("whistles", ()):
+                ax.axvspan(s, e, color="tab:orange", alpha=0.2, linewidth=0)
+            ax.plot(stretch["times"], tracks[:, row], linewidth=0.5, color=f"C{row}")
+            ax.set_ylabel(unit_labels[row], fontsize=8)
+        axes[-1, col].set_xlabel("seconds")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def loss_curves_figure(histories, column="loss", xlabel="epoch (one set of segments)"):
+    """Training loss per epoch, one curve per network: ``histories`` is {label: DataFrame or
+    list of dicts with ``column``}."""
+    series = {label: [row[column] for row in h] if isinstance(h, list) else np.asarray(h[column])
+              for label, h in histories.items()}
+    return plots.curves(series, "Next-sample cross-entropy: LSTM against the baseline",
+                        xlabel=xlabel, ylabel="loss (nats)")
+
+
+def correlation_figure(correlations, threshold=None, highlight=None):
+    """Every unit's correlation with whistle presence, one panel per network.
+
+    ``correlations``: {label: per-unit correlations}; ``highlight``: {label: units to mark (the
+    top ones)}; ``threshold``: dashed lines at +-threshold.
+    """
+    import matplotlib.pyplot as plt
+
+    highlight = highlight or {}
+    fig, axes = plt.subplots(len(correlations), 1, figsize=(9, 2.6 * len(correlations)), squeeze=False)
+    for ax, (label, r) in zip(axes[:, 0], correlations.items()):
+        r = np.nan_to_num(np.asarray(r, float))
+        colours = np.where(r >= 0, "tab:blue", "tab:red").astype(object)
+        for u in highlight.get(label, ()):
+            colours[u] = "black"
+        ax.bar(np.arange(len(r)), r, color=list(colours), width=0.8 if len(r) <= 128 else 1.0)
+        if threshold is not None:
+            for y in (threshold, -threshold):
+                ax.axhline(y, color="grey", linestyle="--", linewidth=0.8)
+        ax.axhline(0, color="black", linewidth=0.6)
+        best = int(np.argmax(np.abs(r))) if len(r) else 0
+        ax.set(title=f"{label}: {len(r)} units, best |r| = {abs(r[best]) if len(r) else 0:.2f} "
+                     f"(unit {best})", xlabel="unit", ylabel="r with whistles", ylim=(-1, 1))
+        ax.set_xlim(-1, len(r))
+    fig.tight_layout()
+    return fig

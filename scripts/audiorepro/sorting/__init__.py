@@ -1,0 +1,1 @@
+"""sorting: un-shuffling audio chunks with a shared chunk encoder and a sorter (seed 002)."""

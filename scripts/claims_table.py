@@ -1,0 +1,48 @@
+"""Rule claims: every claim of the originals, ours beside it, a verdict; CSV and Markdown."""
+
+import hashlib
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from audiorepro import claims, rule
+from audiorepro.atomic import atomic_path
+
+
+def configuration(study, kind, section):
+    """The data source and a short fingerprint of the study's settings."""
+    digest = hashlib.sha256(json.dumps(section, sort_keys=True).encode()).hexdigest()[:8]
+    return f"{kind} data; settings {digest}"
+
+
+def main(snakemake):
+    p = snakemake.params
+    rows = []
+    for path in snakemake.input.claims:
+        study = Path(path).parent.name
+        listed = claims.load_claims(path)
+        if study not in p.built:
+            rows += claims.placeholder_rows(study, listed, claims.NOT_BUILT)
+        elif study not in p.studies:
+            rows += claims.placeholder_rows(study, listed, claims.NOT_IN_CONFIG)
+        else:
+            context = p.contexts.get(study, {})
+            for claim in listed:  # references may name the run's settings, e.g. {protocol}
+                refs = claim.get("measure", [])
+                claim["measure"] = ([r.format(**context) for r in refs] if isinstance(refs, list)
+                                    else refs.format(**context))
+            results = claims.Results(Path(p.results) / study)
+            rows += claims.study_rows(study, listed, results, p.sources[study] == "synthetic",
+                                      configuration(study, p.sources[study], p.configuration[study]))
+    table = pd.DataFrame(rows, columns=claims.COLUMNS)
+    with atomic_path(snakemake.output.csv) as tmp:
+        table.to_csv(tmp, index=False)
+    with atomic_path(snakemake.output.summary) as tmp:
+        table[["study", "id", "claim", "original", "ours", "verdict"]].to_csv(tmp, index=False)
+    with atomic_path(snakemake.output.md) as tmp:
+        tmp.write_text(claims.to_markdown(table))
+    rule.log.info("%s", table.verdict.value_counts().to_dict())
+
+
+rule.run(snakemake, main)  # noqa: F821

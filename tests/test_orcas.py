@@ -1,0 +1,300 @@
+"""orcas: mu-law, split, the truncated-BPTT stream, the models, the scans, the unit metrics,
+the synthetic tapes and the figures."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import soundfile
+
+from audiorepro.errors import InputError
+from audiorepro.orcas import data, evaluate, synth
+
+keras = pytest.importorskip("keras")
+from audiorepro.orcas import figures, model, scan  # noqa: E402
+
+RATE = 16000
+
+
+# ---------------------------------------------------------------- mu-law
+def test_mulaw_encode_matches_scrynet_formula_on_known_values():
+    x = [0.0, 1.0, -1.0, 2.0, -3.0, 0.5, -0.5, 0.01, -0.01, 0.001, 1e-6, -1e-6]
+    # int((sign(x) log1p(127 |x|) / log1p(127) + 1) / 2 * 127 + 0.5), |x| clipped to 1
+    assert data.mulaw_encode(x).tolist() == [64, 127, 0, 127, 0, 118, 9, 74, 53, 65, 64, 63]
+    assert data.mulaw_encode(np.linspace(-1, 1, 10001)).min() == 0
+    assert data.mulaw_encode(np.linspace(-1, 1, 10001)).max() == 127
+    assert len(np.unique(data.mulaw_encode(np.linspace(-1, 1, 100001)))) == 128
+
+
+def test_mulaw_round_trip():
+    codes = np.arange(128)
+    assert np.array_equal(data.mulaw_encode(data.mulaw_decode(codes)), codes)
+    x = np.random.default_rng(0).uniform(-1, 1, 1000)
+    back = data.mulaw_decode(data.mulaw_encode(x))
+    # a code spans at most the step of the coarsest (loudest) code
+    assert np.max(np.abs(back - x)) <= np.max(np.diff(data.mulaw_decode(codes)))
+    assert np.all(np.sign(back[np.abs(x) > 0.05]) == np.sign(x[np.abs(x) > 0.05]))
+
+
+# ---------------------------------------------------------------- split
+def test_recording_split_counts_seeded_and_disjoint():
+    names = [f"2006-{i:03d}.wav" for i in range(200)]
+    split = data.recording_split(names, 0.64, seed=3)
+    assert split.split.value_counts().to_dict() == {"train": 128, "heldout": 72}
+    assert sorted(split.file) == sorted(names) and split.file.is_unique
+    assert split.equals(data.recording_split(list(reversed(names)), 0.64, seed=3))
+    assert not split.split.equals(data.recording_split(names, 0.64, seed=4).split)
+    small = data.recording_split(["a", "b", "c"], 0.99, seed=0)
+    assert small.split.value_counts().to_dict() == {"train": 2, "heldout": 1}
+    with pytest.raises(InputError, match="train_fraction"):
+        data.recording_split(names, 1.0, seed=0)
+
+
+# ---------------------------------------------------------------- the training stream
+def _recordings(n=3, seconds=0.5, seed=0):
+    rng = np.random.default_rng(seed)
+    return {f"tape{i}.wav": rng.integers(-20000, 20000, int(seconds * RATE)).astype(np.int16)
+            for i in range(n)}
+
+
+def test_stream_batches_are_next_sample_windows_that_continue_the_segments():
+    recs = _recordings()
+    b = data.SegmentBatches(recs, batch_size=5, segment_seconds=0.05, seed=7, bptt_steps=8)
+    assert len(b) == 100 and b.span == 100 * 8 + 16
+    which, starts = b.segments(2)
+    rng = np.random.default_rng(1)
+    names = list(recs)
+    for index in rng.integers(len(b), size=4):
+        x, y = b.batch(2, int(index))
+        assert x.shape == (5, 8, 16) and x.dtype == np.float32 and y.shape == (5, 8)
+        for _ in range(5):
+            s, t = rng.integers(5), rng.integers(8)
+            audio = recs[names[which[s]]].astype(np.float64) / 32768
+            first = starts[s] + index * 8 + t
+            assert np.array_equal(x[s, t], audio[first:first + 16].astype(np.float32))
+            assert y[s, t] == data.mulaw_encode(audio[first + 16])
+    # update j + 1 starts where update j stopped: its first window is one sample on
+    x0, y0 = b.batch(2, 10)
+    x1, _ = b.batch(2, 11)
+    assert np.array_equal(x1[:, 0, :-1], x0[:, -1, 1:])
+    assert np.array_equal(data.mulaw_encode(x1[:, 0, -1]), y0[:, -1])
+
+
+def test_stream_is_a_pure_function_of_seed_epoch_and_index():
+    recs = _recordings()
+    kwargs = dict(batch_size=4, segment_seconds=0.02, seed=11, bptt_steps=8)
+    a, b = data.SegmentBatches(recs, **kwargs), data.SegmentBatches(recs, **kwargs)
+    for epoch, index in [(0, 3), (5, 0), (0, 1)]:
+        xa, ya = a.batch(epoch, index)
+        xb, yb = b.batch(epoch, index)
+        assert np.array_equal(xa, xb) and np.array_equal(ya, yb)
+    assert not np.array_equal(a.batch(0, 0)[0], a.batch(1, 0)[0])
+    stream = data.segment_stream(recs, **kwargs)
+    assert stream.epoch == 0 and len(stream) == len(a)
+    assert np.array_equal(stream[2][0], a.batch(0, 2)[0])
+    stream.epoch = 5  # what the trainer sets at each epoch's start (and on resume)
+    assert np.array_equal(stream[0][1], a.batch(5, 0)[1])
+
+
+def test_recording_shorter_than_a_segment_is_an_input_error_naming_it(tmp_path):
+    recs = _recordings(2, seconds=1.0)
+    recs["short_tape.wav"] = np.zeros(RATE // 2, np.int16)
+    with pytest.raises(InputError, match=r"short_tape\.wav: is 0\.500 s long, shorter than one "
+                                         r"training segment"):
+        data.SegmentBatches(recs, batch_size=2, segment_seconds=0.75, seed=0)
+    path = tmp_path / "short.wav"
+    soundfile.write(path, np.zeros(800, np.int16), RATE, subtype="PCM_16")
+    with pytest.raises(InputError, match=r"short\.wav: is 0\.050 s long"):
+        data.segment_stream(data.load_recordings([path], RATE), batch_size=2,
+                            segment_seconds=0.1, seed=0)
+    with pytest.raises(InputError, match="sample rate is 16000 Hz, expected 8000 Hz"):
+        data.open_recording(path, 8000)
+
+
+def test_open_recording_maps_the_samples(tmp_path):
+    samples = np.random.default_rng(0).integers(-30000, 30000, 5000).astype(np.int16)
+    path = tmp_path / "tape.wav"
+    soundfile.write(path, samples, RATE, subtype="PCM_16")
+    assert np.array_equal(data.open_recording(path, RATE), samples)
+
+
+# ---------------------------------------------------------------- models
+def _count(layer):
+    return int(sum(np.prod(w.shape) for w in layer.trainable_weights))
+
+
+def test_model_parameter_counts_match_the_original():
+    net = model.lstm_model(batch_size=4)
+    assert _count(model.unit_layer(net)) == 4 * (64 * (16 + 64) + 64) == 20_736
+    assert _count(net) == 20_736 + (80 * 512 + 512) + (512 * 128 + 128) == 127_872
+    assert net.get_layer("logits").activation.__name__ == "relu"  # as the original's code
+    assert model.unit_layer(net).unit_forget_bias and model.unit_layer(net).stateful
+    base = model.baseline_model(batch_size=4)
+    assert _count(base) == (32 * 512 + 512) + (512 * 128 + 128) == 82_560
+    assert not model.has_lstm(base) and model.n_units(base) == 512
+
+
+def test_fit_carries_the_state_and_resets_it_each_epoch():
+    stream = data.segment_stream(_recordings(), batch_size=4, segment_seconds=0.01, seed=0,
+                                 bptt_steps=8)
+    net = model.lstm_model(units=8, hidden=(16,), batch_size=4, learning_rate=1e-3, seed=0)
+    seen = []
+
+    class Probe(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            seen.append(float(np.abs(keras.ops.convert_to_numpy(
+                model.unit_layer(self.model).states[0])).sum()))
+
+    history = net.fit(stream, epochs=2, shuffle=False, callbacks=[model.ResetStates(stream), Probe()],
+                      verbose=0)
+    assert all(np.isfinite(history.history["loss"]))
+    n = len(stream)
+    assert len(seen) == 2 * n and seen[0] == 0 and seen[n] == 0  # zero at each epoch's start
+    assert all(v > 0 for v in seen[1:n] + seen[n + 1:])  # carried within the epoch
+    assert stream.epoch == 1  # the second epoch drew new segments
+    base = model.baseline_model(hidden=(16,), batch_size=4, learning_rate=1e-3, seed=0)
+    assert np.isfinite(base.fit(stream, epochs=1, shuffle=False, verbose=0).history["loss"][0])
+
+
+# ---------------------------------------------------------------- scans
+@pytest.fixture(scope="module")
+def small_lstm():
+    return model.lstm_model(units=8, hidden=(16,), batch_size=1, seed=1)
+
+
+def test_fast_scan_equals_the_stepwise_scan(small_lstm):
+    audio = np.random.default_rng(0).normal(0, 0.2, 4000).astype(np.float32)
+    slow = scan.scan_units_stepwise(small_lstm, audio)
+    assert slow.shape == (data.n_outputs(4000), 8) == (249, 8)
+    fast = scan.scan_units(small_lstm, audio, warmup_steps=256, chunks=6, min_stretch=1,
+                           piece_steps=512)
+    assert fast.shape == slow.shape
+    assert np.max(np.abs(fast - slow)) < 1e-4
+    assert np.array_equal(scan.scan_units(small_lstm, audio[:10]), np.zeros((0, 8), np.float32))
+
+
+def test_non_overlapping_windows_and_baseline_scans(small_lstm):
+    audio = np.random.default_rng(1).normal(0, 0.2, 3200).astype(np.float32)
+    slow = scan.scan_units_stepwise(small_lstm, audio, hop=16, keep_every=1)
+    fast = scan.scan_units(small_lstm, audio, hop=16, keep_every=1, warmup_steps=64, chunks=4,
+                           min_stretch=0.5)
+    assert slow.shape == (200, 8) and np.max(np.abs(fast - slow)) < 1e-4
+    base = model.baseline_model(hidden=(16,), batch_size=1, seed=0)
+    units = scan.scan_units(base, audio)
+    assert units.shape == (199, 16)
+    assert np.allclose(units, scan.scan_units_stepwise(base, audio), atol=1e-5)
+
+
+# ---------------------------------------------------------------- unit metrics
+def _truth():
+    return pd.DataFrame({"file": ["t.mp3"] * 4, "start": [0.0, 1.0, 3.0, 2.0],
+                         "end": [5.0, 2.0, 3.5, 2.6], "kind": ["ocean", "whistle", "whistle", "speech"]})
+
+
+def test_presence_and_correlation_on_a_constructed_case():
+    truth = _truth()
+    n = 5000  # 5 s at 1000 outputs per second
+    labels = evaluate.scan_labels(truth, "t.wav", n)
+    times = data.output_times(n)
+    assert np.array_equal(labels["whistle"], ((times >= 1) & (times < 2)) | ((times >= 3) & (times < 3.5)))
+    assert labels["speech"].sum() == pytest.approx(600, abs=1)
+    w = labels["whistle"].astype(float)
+    rng = np.random.default_rng(0)
+    units = np.stack([rng.normal(size=n), w, np.full(n, 0.3), -w + 0.1 * rng.normal(size=n),
+                      w + rng.normal(size=n)], axis=1)
+    r = evaluate.unit_correlations(units, w)
+    assert r[1] == pytest.approx(1.0) and np.isnan(r[2]) and r[3] < -0.9 and abs(r[0]) < 0.1
+    assert list(evaluate.rank_units(r)) == [1, 3, 4, 0, 2]
+    assert evaluate.share_above(r, 0.3) == pytest.approx(3 / 5)
+    metrics = evaluate.network_metrics({"t.wav": units}, truth, top=2)
+    assert metrics["best_unit"] == 1 and metrics["best_r"] == pytest.approx(1.0)
+    assert metrics["second_unit"] == 3 and metrics["correlations"][2] is None
+    assert metrics["detection"]["n_whistles"] == 2 and metrics["detection"]["detected_by_best"] == 2
+    ranges = metrics["ranges"]["1"]
+    assert ranges["whistle"]["min"] == 1 and ranges["speech"]["max"] == 0
+    assert ranges["auc_whistle_vs_speech"] == 1.0
+
+
+def test_detector_counts_what_the_second_unit_catches_and_the_best_misses():
+    n = 1000
+    events = np.array([[100, 150], [300, 350], [600, 650]])
+    background = np.ones(n, bool)
+    for a, b in events:
+        background[a:b] = False
+    unit = np.zeros(n)
+    unit[100:150] = unit[300:350] = 1.0  # hears the first two
+    found, threshold = evaluate.detect_events(unit, events, background)
+    assert found.tolist() == [True, True, False] and threshold == 0
+    dropping = -unit  # a unit that drops during whistles detects them with sign -1
+    assert evaluate.detect_events(dropping, events, background, sign=-1.0)[0].tolist() == [True, True, False]
+    assert evaluate.auc([2, 3], [0, 1]) == 1.0 and evaluate.auc([0, 1], [0, 1]) == 0.5
+
+
+def test_pick_stretch_prefers_whistles_without_speech():
+    start, end = evaluate.pick_stretch(_truth(), "t.mp3", "whistle", 1.0, 5.0, avoid=("speech",))
+    assert (start, end) == pytest.approx((1.0, 2.0))
+    start, end = evaluate.pick_stretch(_truth(), "t.mp3", "speech", 0.5, 5.0)
+    assert 2.0 <= start and end <= 2.6 + 1e-9
+
+
+# ---------------------------------------------------------------- synthetic tapes
+BUSY = dict(orca_active_seconds=1e9, orca_quiet_seconds=1e-9, whistles_per_second=2.0,
+            speech_seconds=(1.0, 1.5), boat_fraction=1.0, boat_pass_seconds=(1.0, 2.0))
+
+
+def test_synth_tape_is_seeded_and_its_truth_lies_inside():
+    a, rows = synth.synth_tape(np.random.default_rng([5, 0]), 3.0, 44100, **BUSY)
+    b, _ = synth.synth_tape(np.random.default_rng([5, 0]), 3.0, 44100, **BUSY)
+    c, _ = synth.synth_tape(np.random.default_rng([6, 0]), 3.0, 44100, **BUSY)
+    assert a.shape == (132300, 2) and a.dtype == np.float32
+    assert np.array_equal(a, b) and not np.array_equal(a, c)
+    assert np.abs(a).max() <= 1.0 and 0.001 < np.sqrt(np.mean(a ** 2)) < 0.5
+    truth = pd.DataFrame(rows)
+    assert set(truth.kind) <= set(synth.KINDS) and {"ocean", "whistle", "speech", "boat"} <= set(truth.kind)
+    assert (truth.start >= 0).all() and (truth.end <= 3.0 + 1e-9).all() and (truth.end > truth.start).all()
+
+
+def test_whistle_energy_stays_below_8_khz():
+    rng = np.random.default_rng(2)
+    for _ in range(10):
+        x = synth.whistle(rng, 44100, 0.6, 0.5)
+        power = np.abs(np.fft.rfft(x)) ** 2
+        freqs = np.fft.rfftfreq(len(x), 1 / 44100)
+        assert power[freqs < 8000].sum() > 0.85 * power.sum()
+
+
+def test_generate_writes_identical_mp3s_for_the_same_seed(tmp_path):
+    kwargs = dict(n_tapes=2, seconds=2.0, seed=1, **BUSY)
+    truth = synth.generate(tmp_path / "a", **kwargs)
+    again = synth.generate(tmp_path / "b", **kwargs)
+    assert list(truth.columns) == ["file", "start", "end", "kind"] and truth.equals(again)
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["2006-001A.mp3", "2006-001B.mp3"]
+    for name in ("2006-001A.mp3", "2006-001B.mp3"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    assert (truth.end <= 2.0 + 1e-9).all()
+    with pytest.raises(InputError, match="n_tapes"):
+        synth.generate(tmp_path / "c", n_tapes=0, seconds=2.0, seed=1)
+    assert not (tmp_path / "c").exists()
+
+
+# ---------------------------------------------------------------- figures and unit tracks
+def test_figures_and_activation_wavs(tmp_path):
+    assert figures.FIGURES == ["whistles.png", "loss_curves.png", "unit_whistle_correlation.png"]
+    assert figures.activation_wav_names(2) == ["activation_unit1.wav", "activation_unit2.wav"]
+    rng = np.random.default_rng(0)
+    acts = rng.normal(size=(3000, 4))
+    paths = figures.write_activation_wavs(tmp_path, acts, [2, 0], 2, 1000)
+    track, rate = soundfile.read(paths[0], dtype="int16")
+    assert rate == 1000 and len(track) == 3000 and track.min() == -32767 and track.max() == 32767
+    assert np.corrcoef(track, acts[:, 2])[0, 1] > 0.999
+    stretch = {"audio": rng.normal(0, 0.1, RATE), "tracks": acts[:1000, :2],
+               "times": np.arange(1000) / 1000, "whistles": [(0.2, 0.5)], "title": "whistles"}
+    fig = figures.whistles_figure([stretch, {**stretch, "title": "speech"}], ["unit 2", "unit 0"])
+    assert len(fig.axes) == 6
+    history = pd.DataFrame({"epoch": [1, 2, 3], "loss": [4.0, 3.5, 3.2]})
+    assert figures.loss_curves_figure({"LSTM": history, "baseline": history}).axes
+    fig = figures.correlation_figure({"LSTM": rng.uniform(-1, 1, 8), "baseline": rng.uniform(-1, 1, 32)},
+                                     threshold=0.3, highlight={"LSTM": [1]})
+    assert len(fig.axes) == 2
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
