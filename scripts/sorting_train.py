@@ -7,7 +7,7 @@ rule.use_backend(snakemake)  # noqa: F821 (before keras is imported)
 
 import keras  # noqa: E402
 
-from audiorepro.sorting import data, evaluate, model  # noqa: E402
+from audiorepro.sorting import batches, data, evaluate, model  # noqa: E402
 from audiorepro.training import ResumableFit, training_record, write_json  # noqa: E402
 
 
@@ -25,8 +25,8 @@ def main(snakemake):
                             seed=s["seed"])
     net = model.sorter_model(point["n_chunks"], chunk_len, point["encoding"], m["encoder_hidden"],
                              m["sorter_hidden"], m["batch_norm"], m["learning_rate"])
-    train = data.jigsaw_batches(songs, sets.train, t["batch_size"], t["seed"])
-    valid = data.jigsaw_batches(songs, sets.valid, t["batch_size"], t["seed"], shuffle=False)
+    train = batches.jigsaw_batches(songs, sets.train, t["batch_size"], t["seed"])
+    valid = batches.jigsaw_batches(songs, sets.valid, t["batch_size"], t["seed"], shuffle=False)
     fitter = ResumableFit(out.model, out.history, rule.backup_dir(out.model),
                           rule.training_settings(snakemake), monitor="val_accuracy", mode="max")
     fitter.fit(net, train, t["epochs"], validation=valid)

@@ -62,3 +62,16 @@ def zip_bytes(entries):
         for name, data in entries.items():
             z.writestr(name, data)
     return buf.getvalue()
+
+
+@pytest.fixture(scope="session")
+def source(tmp_path_factory):
+    """The workflow's source, copied so that the code-change tests may edit it."""
+    return copy_workflow(tmp_path_factory.mktemp("source"))
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory, source):
+    workdir = tmp_path_factory.mktemp("workflow")
+    run_snakemake(workdir, snakefile=source / "Snakefile")
+    return workdir

@@ -21,19 +21,6 @@ CATSDOGS_FIGURES = figure_names(blocks=10)
 WHALES_FIGURES = [*WHALES_DRAWN, SWEEP_TABLE]
 
 
-@pytest.fixture(scope="module")
-def source(tmp_path_factory):
-    """The workflow's source, copied so that the code-change tests may edit it."""
-    return copy_workflow(tmp_path_factory.mktemp("source"))
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory, source):
-    workdir = tmp_path_factory.mktemp("workflow")
-    run_snakemake(workdir, snakefile=source / "Snakefile")
-    return workdir
-
-
 def planned_jobs(workdir, source, *args, configfiles=(TINY,)):
     """{rule: job count} of a dry run."""
     plan = run_snakemake(workdir, "-n", *args, configfiles=configfiles,

@@ -352,14 +352,6 @@ def batch_maker(songs, draws, batch_size, seed, shuffle=True):
     return math.ceil(n / batch_size), make_batch
 
 
-def jigsaw_batches(songs, draws, batch_size, seed, shuffle=True):
-    """A Keras PyDataset over ``draws`` (see :func:`batch_maker`), with an ``epoch`` attribute
-    that the trainer sets on resume and ``on_epoch_end`` advances."""
-    from ..training import epoch_batches
-
-    return epoch_batches(*batch_maker(songs, draws, batch_size, seed, shuffle))
-
-
 # --- the data sets of the grid ---------------------------------------------------------------------
 
 CONTROL_FILES = {"noise": "noise.wav", "tone": "tone.wav", "sine": "sine.wav"}
