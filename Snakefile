@@ -18,6 +18,7 @@ include: "rules/catsdogs.smk"
 include: "rules/whales.smk"
 include: "rules/continuation.smk"
 include: "rules/sorting.smk"
+include: "rules/orcas.smk"
 include: "rules/report.smk"
 
 

@@ -1,1 +1,1 @@
-"""orcas: a next-sample mu-law LSTM on raw orca recordings, and the unit that hears whistles (seed 000)."""
+"""orcas: a next-sample mu-law LSTM on raw orca tapes, and its whistle unit (seed 000)."""

@@ -147,7 +147,8 @@ class SegmentBatches:
             raise InputError("recordings", "no training recordings")
         self.names = list(recordings)
         self.recordings = [recordings[n] for n in self.names]
-        self.batch_size, self.bptt_steps, self.window = int(batch_size), int(bptt_steps), int(window)
+        self.batch_size, self.bptt_steps = int(batch_size), int(bptt_steps)
+        self.window = int(window)
         self.seed, self.mu = seed, mu
         self.updates = int(round(segment_seconds * rate)) // self.bptt_steps
         if self.updates < 1 or self.batch_size < 1:

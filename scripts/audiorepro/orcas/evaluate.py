@@ -25,7 +25,8 @@ def intervals(truth, file, kind):
     """(k, 2) float array of [start, end) seconds of ``kind`` in ``file`` (matched by stem, so
     the truth's ``tape.mp3`` rows serve the converted ``tape.wav``), sorted by start."""
     rows = truth[(truth["kind"] == kind) & (truth["file"].map(_stem) == _stem(file))]
-    return rows[["start", "end"]].to_numpy(float)[np.argsort(rows["start"].to_numpy(), kind="stable")]
+    order = np.argsort(rows["start"].to_numpy(), kind="stable")
+    return rows[["start", "end"]].to_numpy(float)[order]
 
 
 def inside(times, spans):
@@ -252,7 +253,8 @@ def network_metrics(scans, truth, *, window=16, hop=1, keep_every=16, rate=16000
         "second_r": float(r[top_units[1]]) if len(top_units) > 1 else None,
         "threshold": threshold,
         "share_above_threshold": share_above(r, threshold),
-        "ranges": {str(u): v for u, v in activation_ranges(acts, top_units, whistle, speech).items()},
+        "ranges": {str(u): v for u, v in
+                   activation_ranges(acts, top_units, whistle, speech).items()},
         "detection": detection,
     }
     return _none_for_nan(result)

@@ -7,6 +7,8 @@ import numpy as np
 from .. import plots
 from ..audio import to_int16, write_audio
 from ..synth import stft_power
+from .data import output_times
+from .evaluate import intervals
 
 FIGURES = ["whistles.png", "loss_curves.png", "unit_whistle_correlation.png"]
 
@@ -58,6 +60,24 @@ def _spectrogram(ax, audio, rate, max_hz, n_fft=512):
     ax.set_ylabel("kHz")
 
 
+def stretch(audio, activations, units, truth, file, start, end, title=None, *, window=16, hop=1,
+            keep_every=16, rate=16000):
+    """One column of :func:`whistles_figure`: the audio of ``file`` (its whole 1-D samples) and
+    its scan (``activations``, (outputs, units)) cut to [start, end) seconds, the tracks of
+    ``units``, and the whistles of the truth inside, in seconds from ``start``."""
+    times = output_times(len(activations), window, hop, keep_every, rate)
+    chosen = (times >= start) & (times < end)
+    spans = intervals(truth, file, "whistle")
+    if title is None:
+        title = f"{Path(str(file)).stem} {start:.1f}-{end:.1f} s"
+    return {"title": title,
+            "audio": np.asarray(audio)[int(start * rate):int(end * rate)],
+            "tracks": np.asarray(activations)[chosen][:, list(units)],
+            "times": times[chosen] - start,
+            "whistles": [(max(a, start) - start, min(b, end) - start) for a, b in spans
+                         if b > start and a < end]}
+
+
 def whistles_figure(stretches, unit_labels, rate=16000, max_hz=8000, title=None):
     """The published figure's layout: one column per stretch (whistles left, speech right),
     each a 0-``max_hz`` spectrogram with one unit track under it per unit.
@@ -71,8 +91,8 @@ def whistles_figure(stretches, unit_labels, rate=16000, max_hz=8000, title=None)
     import matplotlib.pyplot as plt
 
     n_units = len(unit_labels)
-    fig, axes = plt.subplots(1 + n_units, len(stretches), figsize=(6.5 * len(stretches), 3 + 1.3 * n_units),
-                             squeeze=False, sharex="col",
+    fig, axes = plt.subplots(1 + n_units, len(stretches), squeeze=False,
+                             figsize=(6.5 * len(stretches), 3 + 1.3 * n_units), sharex="col",
                              gridspec_kw={"height_ratios": [2.5] + [1] * n_units})
     for col, stretch in enumerate(stretches):
         _spectrogram(axes[0, col], stretch["audio"], rate, max_hz)
@@ -109,7 +129,8 @@ def correlation_figure(correlations, threshold=None, highlight=None):
     import matplotlib.pyplot as plt
 
     highlight = highlight or {}
-    fig, axes = plt.subplots(len(correlations), 1, figsize=(9, 2.6 * len(correlations)), squeeze=False)
+    fig, axes = plt.subplots(len(correlations), 1, figsize=(9, 2.6 * len(correlations)),
+                             squeeze=False)
     for ax, (label, r) in zip(axes[:, 0], correlations.items()):
         r = np.nan_to_num(np.asarray(r, float))
         colours = np.where(r >= 0, "tab:blue", "tab:red").astype(object)
@@ -126,3 +147,29 @@ def correlation_figure(correlations, threshold=None, highlight=None):
         ax.set_xlim(-1, len(r))
     fig.tight_layout()
     return fig
+
+
+def figure_stretches(scans, truth, open_audio, units, seconds, rate=16000, window=16, hop=1,
+                     keep_every=16):
+    """The two columns of the whistles figure: the ``seconds``-long stretch of a held-out
+    recording most full of whistles and free of speech, and the one most full of speech and free
+    of whistles, each with the tracks of ``units``. ``scans``: {recording: (outputs, units)};
+    ``open_audio(recording)`` returns its samples."""
+    from .evaluate import intervals, inside, pick_stretch
+
+    columns = []
+    for kind, other in (("whistle", "speech"), ("speech", "whistle")):
+        best = None
+        for name in sorted(scans):
+            audio = open_audio(name)
+            start, end = pick_stretch(truth, name, kind, seconds, len(audio) / rate, avoid=(other,))
+            grid = np.arange(start, end, 0.05)
+            score = (inside(grid, intervals(truth, name, kind)).mean()
+                     - inside(grid, intervals(truth, name, other)).mean())
+            if best is None or score > best[0]:
+                best = (score, name, start, end, audio)
+        _, name, start, end, audio = best
+        columns.append(stretch(audio, scans[name], units, truth, name, start, end,
+                               title=f"{kind}: {Path(str(name)).stem} {start:.1f}-{end:.1f} s",
+                               window=window, hop=hop, keep_every=keep_every, rate=rate))
+    return columns

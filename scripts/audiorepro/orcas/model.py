@@ -12,12 +12,17 @@ from keras import layers
 UNITS_LAYER = "units"  # the layer whose outputs are the "units" we compare with whistles
 
 
+def _init(seed, i):
+    return keras.initializers.TruncatedNormal(stddev=0.1, seed=None if seed is None else seed + i)
+
+
 def _head(x, hidden, classes, seed):
-    init = keras.initializers.TruncatedNormal(stddev=0.1, seed=seed)
     for i, size in enumerate(hidden):
-        x = layers.Dense(size, activation="relu", kernel_initializer=init, name=f"fc_{i + 1}")(x)
+        x = layers.Dense(size, activation="relu", kernel_initializer=_init(seed, i + 1),
+                         name=f"fc_{i + 1}")(x)
     # ReLU on the logits too, as the original code (fully_connected's default activation)
-    return layers.Dense(classes, activation="relu", kernel_initializer=init, name="logits")(x)
+    return layers.Dense(classes, activation="relu", kernel_initializer=_init(seed, 0),
+                        name="logits")(x)
 
 
 def _compile(model, learning_rate, jit_compile):

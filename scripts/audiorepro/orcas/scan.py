@@ -15,7 +15,7 @@ forgotten that start by then (the first chunk starts at the recording's start an
 
 import numpy as np
 
-from .data import n_outputs, output_times, to_float  # noqa: F401 (output_times re-exported)
+from .data import n_outputs, to_float
 from .model import has_lstm, n_units, unit_reader
 
 
@@ -86,7 +86,7 @@ def make_scanner(model, *, window=16, hop=1, keep_every=16, warmup_steps=1024, c
         n_chunks = max(1, -(-(total - warm) // stretch))
         groups = max(1, min(int(threads), n_chunks))
         size = -(-n_chunks // groups)  # chunks per group; the last group may run spare chunks
-        length = warm + stretch  # steps each chunk runs: chunk i runs steps i * stretch + [0, length)
+        length = warm + stretch  # chunk i runs steps i * stretch + [0, length)
         calls = -(-length // piece)
         needed = ((groups * size - 1) * stretch + calls * piece - 1) * hop + window
         audio = np.concatenate([audio, np.zeros(max(0, needed - len(audio)), np.float32)])

@@ -33,6 +33,7 @@ import pandas as pd
 from .. import synth
 from ..atomic import atomic_path
 from ..audio import to_int16
+from ..errors import InputError
 
 KINDS = ("ocean", "boat", "whistle", "call", "clicks", "speech")
 TRUTH_COLUMNS = ["file", "start", "end", "kind"]
@@ -155,7 +156,8 @@ def whistle(rng, rate, seconds, level):
     elif shape == 2:
         f0 = synth.rise_fall_contour(n, low, high, rng.uniform(0.3, 0.7), low * rng.uniform(1, 1.2))
     elif shape == 3:
-        f0 = synth.rise_fall_contour(n, high, low, rng.uniform(0.3, 0.7), high / rng.uniform(1, 1.2))
+        f0 = synth.rise_fall_contour(n, high, low, rng.uniform(0.3, 0.7),
+                                     high / rng.uniform(1, 1.2))
     else:
         f0 = synth.vibrato(np.full(n, centre), rate, rng.uniform(0.01, 0.04), rng.uniform(3, 9))
     f0 = np.ravel(f0) * (1.0 + synth.random_walk(rng, n, 1e-5, smooth=max(rate // 200, 1)))
@@ -306,7 +308,8 @@ def synth_tape(rng, seconds, rate=44100, channels=2, **content):
     def add(kind, signal, start):
         start = int(round(start * rate))
         synth.place(tape, signal, start)
-        rows.append({"start": start / rate, "end": min(start + len(signal), n) / rate, "kind": kind})
+        end = min(start + len(signal), n)
+        rows.append({"start": start / rate, "end": end / rate, "kind": kind})
 
     if rng.random() < p["boat_fraction"]:
         passes = max(1, rng.poisson(p["boat_passes_per_hour"] * seconds / 3600.0))
@@ -361,8 +364,6 @@ def generate(out_dir, *, n_tapes, seconds, seed, rate=44100, channels=2, **conte
     synth.check_count("channels", channels, 1)
     unknown = set(content) - set(CONTENT)
     if unknown:
-        from ..errors import InputError
-
         raise InputError("orcas synthetic", f"unknown settings: {', '.join(sorted(unknown))}")
     frames = []
     with atomic_path(Path(out_dir), is_dir=True) as tmp:
