@@ -10,7 +10,7 @@ from pathlib import Path  # noqa: E402
 import keras  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from audiorepro.orcas import data, evaluate, model  # noqa: E402
+from audiorepro.orcas import batches, data, evaluate, model  # noqa: E402
 from audiorepro.training import ResumableFit, training_record, write_json  # noqa: E402
 
 
@@ -21,7 +21,7 @@ def main(snakemake):
     split = pd.read_csv(snakemake.input.split)
     train = split[split.split == "train"]
     recordings = data.load_recordings([Path(snakemake.input.audio) / w for w in train.wav], p.rate)
-    stream = data.segment_stream(recordings, batch_size=t["batch_size"],
+    stream = batches.segment_stream(recordings, batch_size=t["batch_size"],
                                  segment_seconds=t["segment_seconds"], seed=t["seed"],
                                  bptt_steps=t["bptt_steps"], window=m["window"], rate=p.rate,
                                  mu=m["classes"] - 1)

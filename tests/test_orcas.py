@@ -7,7 +7,7 @@ import pytest
 import soundfile
 
 from audiorepro.errors import InputError
-from audiorepro.orcas import data, evaluate, synth
+from audiorepro.orcas import batches, data, evaluate, synth
 
 keras = pytest.importorskip("keras")
 from audiorepro.orcas import figures, model, scan  # noqa: E402
@@ -88,7 +88,7 @@ def test_stream_is_a_pure_function_of_seed_epoch_and_index():
         xb, yb = b.batch(epoch, index)
         assert np.array_equal(xa, xb) and np.array_equal(ya, yb)
     assert not np.array_equal(a.batch(0, 0)[0], a.batch(1, 0)[0])
-    stream = data.segment_stream(recs, **kwargs)
+    stream = batches.segment_stream(recs, **kwargs)
     assert stream.epoch == 0 and len(stream) == len(a)
     assert np.array_equal(stream[2][0], a.batch(0, 2)[0])
     stream.epoch = 5  # what the trainer sets at each epoch's start (and on resume)
@@ -104,7 +104,7 @@ def test_recording_shorter_than_a_segment_is_an_input_error_naming_it(tmp_path):
     path = tmp_path / "short.wav"
     soundfile.write(path, np.zeros(800, np.int16), RATE, subtype="PCM_16")
     with pytest.raises(InputError, match=r"short\.wav: is 0\.050 s long"):
-        data.segment_stream(data.load_recordings([path], RATE), batch_size=2,
+        batches.segment_stream(data.load_recordings([path], RATE), batch_size=2,
                             segment_seconds=0.1, seed=0)
     with pytest.raises(InputError, match="sample rate is 16000 Hz, expected 8000 Hz"):
         data.open_recording(path, 8000)
@@ -134,7 +134,7 @@ def test_model_parameter_counts_match_the_original():
 
 
 def test_fit_carries_the_state_and_resets_it_each_epoch():
-    stream = data.segment_stream(_recordings(), batch_size=4, segment_seconds=0.01, seed=0,
+    stream = batches.segment_stream(_recordings(), batch_size=4, segment_seconds=0.01, seed=0,
                                  bptt_steps=8)
     net = model.lstm_model(units=8, hidden=(16,), batch_size=4, learning_rate=1e-3, seed=0)
     seen = []

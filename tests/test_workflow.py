@@ -76,28 +76,34 @@ def test_nothing_reruns_and_one_setting_reruns_only_what_depends_on_it(built, so
     change = tmp_path / "epochs.yaml"
     change.write_text("catsdogs:\n  training:\n    epochs: 3\n")
     jobs = planned_jobs(built, source, configfiles=[TINY, change])
-    assert jobs == {"catsdogs_train": 2, "catsdogs_figures": 2}
+    assert jobs == {"catsdogs_train": 2, "catsdogs_figures": 2, "claims": 1}
 
 
-WHALES_AFTER_TRAINING = {"whales_train": 3, "whales_sweep": 1, "whales_figures": 1}
+WHALES_AFTER_TRAINING = {"whales_train": 3, "whales_sweep": 1, "whales_figures": 1, "claims": 1}
+SORTING_AFTER_TRAINING = {"sorting_train": 5, "sorting_collect": 1, "sorting_figures": 1,
+                          "claims": 1}
+ORCAS_AFTER_TRAINING = {"orcas_train": 2, "orcas_scan": 2, "orcas_figures": 1, "claims": 1}
 CONTINUATION_AFTER_TRAINING = {"continuation_train": 2, "continuation_generate": 2,
-                               "continuation_figures": 2}
+                               "continuation_figures": 2, "claims": 1}
 
 
 @pytest.mark.parametrize("relative, expected", [
     # a study's model: its training and everything downstream of it, nothing of other studies
-    ("scripts/audiorepro/catsdogs/model.py", {"catsdogs_train": 2, "catsdogs_figures": 2}),
+    ("scripts/audiorepro/catsdogs/model.py", {"catsdogs_train": 2, "catsdogs_figures": 2,
+                                              "claims": 1}),
     ("scripts/audiorepro/whales/model.py", WHALES_AFTER_TRAINING),
     # a study's figures: only that study's figures
     ("scripts/audiorepro/catsdogs/figures.py", {"catsdogs_figures": 2}),
     ("scripts/audiorepro/whales/figures.py", {"whales_figures": 1}),
     # a shared module: every rule of every study that imports it, and what depends on those
     ("scripts/audiorepro/continuation/generate.py", {"continuation_generate": 2,
-                                                     "continuation_figures": 2}),
+                                                     "continuation_figures": 2, "claims": 1}),
     ("scripts/audiorepro/training.py", {"catsdogs_train": 2, "catsdogs_figures": 2,
-                                        **WHALES_AFTER_TRAINING, **CONTINUATION_AFTER_TRAINING}),
+                                        **WHALES_AFTER_TRAINING, **CONTINUATION_AFTER_TRAINING,
+                                        **SORTING_AFTER_TRAINING, **ORCAS_AFTER_TRAINING}),
     ("scripts/audiorepro/plots.py", {"catsdogs_figures": 2, "whales_figures": 1,
-                                     "continuation_figures": 2}),
+                                     "continuation_figures": 2, "sorting_figures": 1,
+                                     "orcas_figures": 1}),
 ])
 def test_a_code_edit_reruns_exactly_what_depends_on_it(built, source, relative, expected):
     assert edited_plan(built, source, relative, "\nEDITED = True\n") == expected
@@ -259,3 +265,46 @@ def test_every_continuation_target_is_built(built):
         split = pd.read_csv(root / "splits" / f"{protocol}.csv")
         assert split.split.tolist() == ["train", "valid", "test"]
         assert (split.start.iloc[1:].to_numpy() == split.end.iloc[:-1].to_numpy()).all()
+
+
+def test_every_sorting_target_is_built(built):
+    from audiorepro.sorting.figures import FIGURES
+
+    root = built / "results" / "sorting"
+    for name in FIGURES:
+        assert (root / "figures" / name).stat().st_size > 0, name
+    grid = pd.read_csv(root / "grid.csv")
+    assert len(grid) == 5 and grid.accuracy.between(0, 1).all()
+    assert (grid.chance == 1 / grid.n_chunks).all()
+    claims = json.loads((root / "claims.json").read_text())
+    assert set(claims) == {f"S{i}" for i in range(1, 8)}
+
+
+def test_every_orcas_target_is_built(built):
+    from audiorepro.orcas.figures import FIGURES, activation_wav_names
+
+    root = built / "results" / "orcas"
+    for name in [*FIGURES, *activation_wav_names(2)]:
+        assert (root / "figures" / name).stat().st_size > 0, name
+    split = pd.read_csv(root / "splits" / "recordings.csv")
+    assert sorted(split.split.value_counts().tolist()) == [1, 2]  # 0.64 of 3 tapes train
+    for network, units in (("lstm", 8), ("baseline", 16)):
+        metrics = json.loads((root / "models" / network / "units.json").read_text())
+        assert len(metrics["correlations"]) == units
+        assert metrics["files"] == split.wav[split.split == "heldout"].tolist()
+    audio, rate = soundfile.read(root / "figures" / "activation_unit1.wav", dtype="int16")
+    assert rate == 1000 and np.abs(audio).max() == 32767  # scaled to [-1, 1]
+
+
+def test_the_claims_table_lists_every_claim_of_every_study(built):
+    table = pd.read_csv(built / "results" / "claims.csv")
+    counts = table.groupby("study").size().to_dict()
+    assert counts == {"catsdogs": 9, "whales": 7, "continuation": 7, "sorting": 7, "orcas": 6}
+    assert table.verdict.isin(["holds", "differs", "not testable on embedded data", "see figure",
+                               "not run"]).all()
+    row = table.set_index("id").loc["C6"]
+    assert row.ours == "3,951" and row.verdict == "holds" and "tensorflow/cpu" in row.device
+    assert "synthetic data" in row.configuration
+    assert table.set_index("id").loc["N1"].verdict == "holds"
+    md = (built / "results" / "claims.md").read_text()
+    assert md.startswith("36 claims:") and "| C1 |" in md

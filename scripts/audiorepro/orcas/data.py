@@ -192,21 +192,3 @@ class SegmentBatches:
         x = np.lib.stride_tricks.sliding_window_view(piece[:, :-1], self.window, axis=1)
         y = mulaw_encode(piece[:, self.window:], self.mu)
         return np.ascontiguousarray(x, dtype=np.float32), y
-
-
-def segment_stream(recordings, **kwargs):
-    """A ``keras.utils.PyDataset`` of :class:`SegmentBatches` (same arguments): batch ``i`` is
-    ``batches.batch(stream.epoch, i)``, one epoch being one set of segments; ``.batches`` is the
-    plain object. ``epoch`` is set at each epoch's start by the shared trainer or by
-    :class:`audiorepro.orcas.model.ResetStates` (given the stream).
-
-    Fit it with ``shuffle=False`` (Keras shuffles a PyDataset's batch order otherwise, which
-    would break the segments' continuity) and the ResetStates callback, so the LSTM state starts
-    from zero with each new set of segments and is carried between updates within it.
-    """
-    from ..training import epoch_batches
-
-    batches = SegmentBatches(recordings, **kwargs)
-    stream = epoch_batches(len(batches), batches.batch)
-    stream.batches = batches
-    return stream

@@ -1,0 +1,105 @@
+"""The claims table: verdicts from declared rules, on metrics that should pass and fail."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from audiorepro import claims
+from audiorepro.errors import InputError
+
+
+@pytest.fixture
+def results(tmp_path):
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "metrics.json").write_text(json.dumps({
+        "accuracy": 0.8, "n": 400, "low": 0.35, "count": 3951, "series": [0.5, 0.6, 0.7],
+        "nested": {"value": 2.5}, "device": {"backend": "tensorflow", "accelerator": "cpu",
+                                             "cpus": 2, "host": "h"}}))
+    pd.DataFrame({"split": ["train", "validation"], "0": [10, 5], "1": [3, 1]}).to_csv(
+        tmp_path / "counts.csv", index=False)
+    return claims.Results(tmp_path)
+
+
+def claim(rule, measure, real_data=False):
+    return {"id": "X1", "claim": "c", "source": "text", "original": "o", "measure": measure,
+            "rule": {**rule, "real_data": real_data}}
+
+
+M = "models/metrics.json"
+
+
+@pytest.mark.parametrize("rule, measure, verdict", [
+    ({"kind": "range", "low": 0.7, "high": 0.9}, f"{M}:accuracy", "holds"),
+    ({"kind": "range", "low": 0.85, "high": 0.9}, f"{M}:accuracy", "differs"),
+    ({"kind": "at_least", "value": 0.8}, f"{M}:accuracy", "holds"),
+    ({"kind": "at_most", "value": 0.5}, f"{M}:accuracy", "differs"),
+    ({"kind": "equals", "value": 3951}, f"{M}:count", "holds"),
+    ({"kind": "equals", "value": 3950}, f"{M}:count", "differs"),
+    ({"kind": "greater"}, [f"{M}:accuracy", f"{M}:low"], "holds"),
+    ({"kind": "greater"}, [f"{M}:low", f"{M}:accuracy"], "differs"),
+    ({"kind": "ordering"}, [f"{M}:series.0", f"{M}:series.1", f"{M}:series.-1"], "holds"),
+    ({"kind": "ordering"}, [f"{M}:series.2", f"{M}:series.0"], "differs"),
+    ({"kind": "above_chance", "chance": 0.5}, [f"{M}:accuracy", f"{M}:n"], "holds"),
+    ({"kind": "above_chance", "chance": 0.79}, [f"{M}:accuracy", f"{M}:n"], "differs"),
+    ({"kind": "at_chance", "chance": 0.79}, [f"{M}:accuracy", f"{M}:n"], "holds"),
+    ({"kind": "at_chance", "chance": 0.5}, [f"{M}:accuracy", f"{M}:n"], "differs"),
+    ({"kind": "figure", "figure": "a.png"}, f"{M}:nested.value", "see figure"),
+    ({"kind": "not_run", "reason": "costly"}, [], "not run"),
+    ({"kind": "at_least", "value": 8}, "counts.csv:train.0", "holds"),
+])
+def test_rules_give_the_verdict_their_numbers_call_for(results, rule, measure, verdict):
+    row, = claims.study_rows("s", [claim(rule, measure)], results, False, "synthetic")
+    assert row["verdict"] == verdict
+    assert row["device"] == ("" if "csv" in str(measure) or not measure else "tensorflow/cpu (2 cpus, h)")
+
+
+def test_real_data_claims_are_not_testable_on_embedded_data(results):
+    rule = {"kind": "at_least", "value": 0.95}
+    synthetic, = claims.study_rows("s", [claim(rule, f"{M}:accuracy", True)], results, True, "")
+    real, = claims.study_rows("s", [claim(rule, f"{M}:accuracy", True)], results, False, "")
+    assert synthetic["verdict"] == "not testable on embedded data" and synthetic["ours"] == "0.8"
+    assert real["verdict"] == "differs"
+
+
+def test_the_interval_is_wilson_and_shown(results):
+    rule = {"kind": "above_chance", "chance": 0.5}
+    row, = claims.study_rows("s", [claim(rule, [f"{M}:accuracy", f"{M}:n"])], results, False, "")
+    low, high = claims.wilson(320, 400)
+    assert row["ours"] == f"0.8 (95 % CI {low:.3f}-{high:.3f}, n = 400; chance 0.5)"
+    assert 0.757 < low < 0.76 and 0.836 < high < 0.84
+
+
+def test_a_missing_measure_names_the_file_and_key(results, tmp_path):
+    with pytest.raises(InputError, match="has no 'nope'"):
+        claims.study_rows("s", [claim({"kind": "at_least", "value": 1}, f"{M}:nope")], results,
+                          False, "")
+    with pytest.raises(InputError, match="missing"):
+        claims.study_rows("s", [claim({"kind": "at_least", "value": 1}, "other.json:x")],
+                          results, False, "")
+
+
+def test_every_study_declares_every_claim_of_the_design_with_a_known_rule():
+    from pathlib import Path
+
+    root = Path(claims.__file__).parent
+    ids = {p.parent.name: [c["id"] for c in claims.load_claims(p)]
+           for p in root.glob("*/claims.yaml")}
+    assert ids == {"catsdogs": [f"C{i}" for i in range(1, 10)],
+                   "whales": [f"W{i}" for i in range(1, 8)],
+                   "orcas": [f"O{i}" for i in range(1, 7)],
+                   "sorting": [f"S{i}" for i in range(1, 8)],
+                   "continuation": [f"N{i}" for i in range(1, 8)]}
+    for p in root.glob("*/claims.yaml"):
+        for c in claims.load_claims(p):
+            assert claims.describe(c["rule"])
+
+
+def test_a_broken_claims_file_is_one_clear_error(tmp_path):
+    bad = tmp_path / "claims.yaml"
+    bad.write_text("- id: X1\n  claim: a: b\n")
+    with pytest.raises(InputError, match="is not valid YAML"):
+        claims.load_claims(bad)
+    bad.write_text("- id: X1\n  claim: c\n")
+    with pytest.raises(InputError, match="X1 lacks source, original, rule"):
+        claims.load_claims(bad)
