@@ -6,24 +6,12 @@ CATSDOGS = f"{RESULTS}/catsdogs"
 CATSDOGS_FIGURES = catsdogs_figure_names(config["catsdogs"]["model"]["blocks"])
 
 
-def catsdogs_targets():
-    return expand(
-        [f"{CATSDOGS}/figures/{{protocol}}/{f}" for f in CATSDOGS_FIGURES]
-        + [f"{CATSDOGS}/models/{{protocol}}/metrics.json"],
-        protocol=config["catsdogs"]["protocols"],
-    )
-
-
-def catsdogs_notebook_parameters(wildcards, input, output):
-    return notebook_parameters(
-        input,
-        output,
-        protocol=wildcards.protocol,
-        window=config["catsdogs"]["training"]["window"],
-    )
-
-
-register_study("catsdogs", catsdogs_targets)
+CATSDOGS_TARGETS = expand(
+    [f"{CATSDOGS}/figures/{{protocol}}/{f}" for f in CATSDOGS_FIGURES]
+    + [f"{CATSDOGS}/models/{{protocol}}/metrics.json"],
+    protocol=config["catsdogs"]["protocols"],
+)
+register_study("catsdogs", CATSDOGS_TARGETS)
 
 
 rule catsdogs_raw:
@@ -135,6 +123,11 @@ rule catsdogs_figures:
     conda:
         CONDA_ENV
     params:
-        parameters=catsdogs_notebook_parameters,
+        parameters=lambda wildcards, input, output: notebook_parameters(
+            input,
+            output,
+            protocol=wildcards.protocol,
+            window=config["catsdogs"]["training"]["window"],
+        ),
     script:
         "../scripts/run_notebook.py"

@@ -7,24 +7,15 @@ CONTINUATION = f"{RESULTS}/continuation"
 CONTINUATION_DRAWN = [f for f in CONTINUATION_FIGURES if f != "generated.wav"]
 
 
-def continuation_targets():
-    return expand(
-        [f"{CONTINUATION}/figures/{{protocol}}/{f}" for f in CONTINUATION_FIGURES]
-        + [
-            f"{CONTINUATION}/models/{{protocol}}/metrics.json",
-            f"{CONTINUATION}/models/{{protocol}}/generation.json",
-        ],
-        protocol=config["continuation"]["protocols"],
-    )
-
-
-def continuation_notebook_parameters(wildcards, input, output):
-    return notebook_parameters(
-        input, output, protocol=wildcards.protocol, rate=config["continuation"]["audio"]["rate"]
-    )
-
-
-register_study("continuation", continuation_targets)
+CONTINUATION_TARGETS = expand(
+    [f"{CONTINUATION}/figures/{{protocol}}/{f}" for f in CONTINUATION_FIGURES]
+    + [
+        f"{CONTINUATION}/models/{{protocol}}/metrics.json",
+        f"{CONTINUATION}/models/{{protocol}}/generation.json",
+    ],
+    protocol=config["continuation"]["protocols"],
+)
+register_study("continuation", CONTINUATION_TARGETS)
 
 
 rule continuation_raw:
@@ -171,6 +162,11 @@ rule continuation_figures:
     conda:
         CONDA_ENV
     params:
-        parameters=continuation_notebook_parameters,
+        parameters=lambda wildcards, input, output: notebook_parameters(
+            input,
+            output,
+            protocol=wildcards.protocol,
+            rate=config["continuation"]["audio"]["rate"],
+        ),
     script:
         "../scripts/run_notebook.py"

@@ -7,39 +7,11 @@ ORCAS = f"{RESULTS}/orcas"
 ORCAS_SOUNDS = activation_wav_names(config["orcas"]["evaluation"]["top_units"])
 
 
-def orcas_targets():
-    return [f"{ORCAS}/figures/{f}" for f in [*ORCAS_FIGURES, *ORCAS_SOUNDS]] + expand(
-        f"{ORCAS}/models/{{network}}/units.json", network=config["orcas"]["networks"]
-    )
-
-
-def orcas_network_files(kind):
-    """One file of each trained network (history, scans, units)."""
-
-    def files(wildcards):
-        return expand(
-            f"{ORCAS}/models/{{network}}/{kind}", network=config["orcas"]["networks"]
-        )
-
-    return files
-
-
-def orcas_notebook_parameters(wildcards, input, output):
-    return notebook_parameters(
-        input,
-        output,
-        networks=config["orcas"]["networks"],
-        rate=config["orcas"]["audio"]["rate"],
-        geometry={
-            "window": config["orcas"]["model"]["window"],
-            "hop": config["orcas"]["scan"]["hop"],
-            "keep_every": config["orcas"]["scan"]["keep_every"],
-        },
-        evaluation=config["orcas"]["evaluation"],
-    )
-
-
-register_study("orcas", orcas_targets)
+ORCAS_NETWORKS = f"{ORCAS}/models/{{network}}"
+ORCAS_TARGETS = [
+    f"{ORCAS}/figures/{f}" for f in [*ORCAS_FIGURES, *ORCAS_SOUNDS]
+] + expand(f"{ORCAS_NETWORKS}/units.json", network=config["orcas"]["networks"])
+register_study("orcas", ORCAS_TARGETS)
 
 
 rule orcas_raw:
@@ -156,9 +128,13 @@ rule orcas_figures:
         code=code("run_notebook.py", "../reports/orcas.ipynb"),
         audio=rules.orcas_convert.output.audio,
         truth=rules.orcas_raw.output.truth,
-        histories=orcas_network_files("history.csv"),
-        scans=orcas_network_files("scans.npz"),
-        units=orcas_network_files("units.json"),
+        histories=expand(
+            f"{ORCAS_NETWORKS}/history.csv", network=config["orcas"]["networks"]
+        ),
+        scans=expand(f"{ORCAS_NETWORKS}/scans.npz", network=config["orcas"]["networks"]),
+        units=expand(
+            f"{ORCAS_NETWORKS}/units.json", network=config["orcas"]["networks"]
+        ),
     output:
         figures=report(
             [f"{ORCAS}/figures/{f}" for f in [*ORCAS_FIGURES, *ORCAS_SOUNDS]],
@@ -171,6 +147,17 @@ rule orcas_figures:
     conda:
         CONDA_ENV
     params:
-        parameters=orcas_notebook_parameters,
+        parameters=lambda wildcards, input, output: notebook_parameters(
+            input,
+            output,
+            networks=config["orcas"]["networks"],
+            rate=config["orcas"]["audio"]["rate"],
+            geometry={
+                "window": config["orcas"]["model"]["window"],
+                "hop": config["orcas"]["scan"]["hop"],
+                "keep_every": config["orcas"]["scan"]["keep_every"],
+            },
+            evaluation=config["orcas"]["evaluation"],
+        ),
     script:
         "../scripts/run_notebook.py"

@@ -8,29 +8,11 @@ SORTING = f"{RESULTS}/sorting"
 SORTING_POINTS = grid_points(config["sorting"]["grid"])
 
 
-def sorting_targets():
-    return [f"{SORTING}/figures/{f}" for f in SORTING_FIGURES] + [
-        f"{SORTING}/grid.csv",
-        f"{SORTING}/claims.json",
-    ]
-
-
-def sorting_point_metrics(wildcards):
-    return expand(f"{SORTING}/models/{{point}}/metrics.json", point=SORTING_POINTS)
-
-
-def sorting_notebook_parameters(wildcards, input, output):
-    return notebook_parameters(
-        input,
-        output,
-        rate=config["sorting"]["audio"]["rate"],
-        listening=config["sorting"]["listening"],
-        pad_seconds=config["sorting"]["sampling"]["pad_seconds"],
-        diagram_seconds=next(iter(SORTING_POINTS.values()))["sample_length"],
-    )
-
-
-register_study("sorting", sorting_targets)
+SORTING_TARGETS = [f"{SORTING}/figures/{f}" for f in SORTING_FIGURES] + [
+    f"{SORTING}/grid.csv",
+    f"{SORTING}/claims.json",
+]
+register_study("sorting", SORTING_TARGETS)
 
 
 rule sorting_raw:
@@ -122,7 +104,7 @@ rule sorting_train:
 rule sorting_collect:
     input:
         code=code("sorting_collect.py"),
-        metrics=sorting_point_metrics,
+        metrics=expand(f"{SORTING}/models/{{point}}/metrics.json", point=SORTING_POINTS),
     output:
         table=report(
             f"{SORTING}/grid.csv",
@@ -157,6 +139,13 @@ rule sorting_figures:
     conda:
         CONDA_ENV
     params:
-        parameters=sorting_notebook_parameters,
+        parameters=lambda wildcards, input, output: notebook_parameters(
+            input,
+            output,
+            rate=config["sorting"]["audio"]["rate"],
+            listening=config["sorting"]["listening"],
+            pad_seconds=config["sorting"]["sampling"]["pad_seconds"],
+            diagram_seconds=next(iter(SORTING_POINTS.values()))["sample_length"],
+        ),
     script:
         "../scripts/run_notebook.py"

@@ -16,39 +16,20 @@ if config["whales"]["baseline"] not in WHALES_VARIANTS:
     )
 
 
-def whales_targets():
-    protocol = config["whales"]["split"]["train_on"]
-    return [
-        f"{WHALES}/figures/{protocol}/{f}" for f in [*WHALES_FIGURES, SWEEP_TABLE]
-    ] + expand(f"{WHALES}/splits/{{protocol}}.csv", protocol=config["whales"]["protocols"])
-
-
-def whales_sweep_files(kind):
-    """One file of each sweep member (metrics, history, predictions)."""
-
-    def files(wildcards):
-        return expand(
-            f"{WHALES}/models/{wildcards.protocol}/{{variant}}/{kind}",
-            variant=WHALES_VARIANTS,
-        )
-
-    return files
-
-
-def whales_notebook_parameters(wildcards, input, output):
-    return notebook_parameters(
-        input,
-        output,
-        protocol=wildcards.protocol,
-        variants=WHALES_VARIANTS,
-        baseline=config["whales"]["baseline"],
-    )
-
-
+WHALES_MODELS = f"{WHALES}/models/{{protocol}}/{{variant}}"
+WHALES_TARGETS = [
+    f"{WHALES}/figures/{config['whales']['split']['train_on']}/{f}"
+    for f in [*WHALES_FIGURES, SWEEP_TABLE]
+] + expand(f"{WHALES}/splits/{{protocol}}.csv", protocol=config["whales"]["protocols"])
 register_study(
     "whales",
-    whales_targets,
+    WHALES_TARGETS,
     claims_context={"protocol": config["whales"]["split"]["train_on"]},
+    claims_files=[
+        f"models/{config['whales']['split']['train_on']}/{v}/metrics.json"
+        for v in WHALES_VARIANTS
+    ]
+    + [f"splits/{p}_class_counts.csv" for p in config["whales"]["protocols"]],
 )
 
 
@@ -141,8 +122,8 @@ rule whales_train:
 rule whales_sweep:
     input:
         code=code("whales_sweep.py"),
-        metrics=whales_sweep_files("metrics.json"),
-        histories=whales_sweep_files("history.csv"),
+        metrics=expand_each(f"{WHALES_MODELS}/metrics.json", variant=WHALES_VARIANTS),
+        histories=expand_each(f"{WHALES_MODELS}/history.csv", variant=WHALES_VARIANTS),
     output:
         table=report(
             f"{WHALES}/figures/{{protocol}}/{SWEEP_TABLE}",
@@ -169,8 +150,10 @@ rule whales_figures:
         split=rules.whales_split.output.table,
         counts=rules.whales_split.output.counts,
         sweep=rules.whales_sweep.output.table,
-        histories=whales_sweep_files("history.csv"),
-        predictions=whales_sweep_files("predictions.csv"),
+        histories=expand_each(f"{WHALES_MODELS}/history.csv", variant=WHALES_VARIANTS),
+        predictions=expand_each(
+            f"{WHALES_MODELS}/predictions.csv", variant=WHALES_VARIANTS
+        ),
     output:
         figures=report(
             [f"{WHALES}/figures/{{protocol}}/{f}" for f in WHALES_FIGURES],
@@ -184,6 +167,12 @@ rule whales_figures:
     conda:
         CONDA_ENV
     params:
-        parameters=whales_notebook_parameters,
+        parameters=lambda wildcards, input, output: notebook_parameters(
+            input,
+            output,
+            protocol=wildcards.protocol,
+            variants=WHALES_VARIANTS,
+            baseline=config["whales"]["baseline"],
+        ),
     script:
         "../scripts/run_notebook.py"

@@ -7,8 +7,8 @@ import subprocess
 import pytest
 import yaml
 
-from audiorepro.config import ConfigError, validate_config
-from conftest import ROOT, SNAKEMAKE, run_snakemake
+from audiorepro.config import ConfigError, load_schema, validate_config
+from conftest import ROOT, SNAKEMAKE, TINY, run_snakemake
 
 SCHEMA = ROOT / "config" / "schema.yaml"
 
@@ -48,6 +48,199 @@ def test_bad_config_stops_the_workflow_with_the_key(tmp_path):
     proc = run_snakemake(tmp_path, "-n", configfiles=[bad], check=False)
     assert proc.returncode != 0
     assert "config key catsdogs.source.kind: 'ftp' is not one of" in proc.stdout + proc.stderr
+
+
+# --- every schema key has a description and a row in config/README.md ----------------------------
+
+def _resolved(node, schema):
+    if "$ref" in node:
+        target = schema["$defs"][node["$ref"].split("/")[-1]]
+        return {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+    return node
+
+
+def schema_keys(node, schema, prefix=()):
+    """(key path, node) of every key under ``node``; the items of a list ``grid`` are ``grid[]``."""
+    node = _resolved(node, schema)
+    for name, child in node.get("properties", {}).items():
+        child = _resolved(child, schema)
+        yield prefix + (name,), child
+        yield from schema_keys(child, schema, prefix + (name,))
+        if isinstance(child.get("items"), dict):
+            yield from schema_keys(child["items"], schema, prefix + (f"{name}[]",))
+
+
+def readme_keys(text):
+    """{section heading: key paths its tables' key cells name}. The first name in a cell is the
+    path in the section; later names without a dot are its siblings."""
+    sections, section = {}, None
+    for line in text.splitlines():
+        if line.startswith("## "):
+            section = sections.setdefault(line[3:].split(" (")[0].strip(), set())
+        elif line.startswith("| `") and section is not None:
+            names = re.findall(r"`([^`]+)`", line.split("|")[1])
+            parent = tuple(names[0].split("."))[:-1]
+            for name in names:
+                section.add(tuple(name.split(".")) if "." in name or name == names[0]
+                            else parent + (name,))
+    return sections
+
+
+def documentation_problems(schema, readme_text):
+    """Keys without a description, keys without a row in their README section, rows naming no
+    key. A study's ``source`` keys are documented once, under "Data sources"."""
+    studies = set(schema["properties"]["studies"]["items"]["enum"])
+    documented = readme_keys(readme_text)
+    problems, expected = [], {}
+    for path, node in schema_keys(schema, schema):
+        if not str(node.get("description", "")).strip():
+            problems.append(f"{'.'.join(path)}: no description in the schema")
+        if path[0] in studies and path[1:2] == ("source",):
+            section, key = "Data sources", path[2:]
+        elif path[0] in studies:
+            section, key = path[0], path[1:]
+        else:
+            section, key = "Top level", path
+        if key:
+            expected.setdefault(section, set()).add(key)
+    for section, keys in expected.items():
+        rows = documented.get(section, set())
+        for key in sorted(keys):
+            # a key holding other keys is documented by them; any other key needs its own row
+            if key not in rows and not any(row[:len(key)] == key for row in rows):
+                problems.append(f"{'.'.join(key)}: no row in the README section {section}")
+        problems += [f"{'.'.join(row)}: README section {section} names a key the schema lacks"
+                     for row in sorted(rows - keys)]
+    return problems
+
+
+def test_every_schema_key_is_described_and_documented_in_the_readme():
+    schema = load_schema(SCHEMA)
+    readme = (ROOT / "config" / "README.md").read_text()
+    assert documentation_problems(schema, readme) == []
+    # the check fails for a key added without docs, without a description, or documented wrongly
+    training = schema["properties"]["sorting"]["properties"]["training"]["properties"]
+    training["patience"] = {"type": "integer", "description": "epochs without progress"}
+    item = schema["properties"]["sorting"]["properties"]["grid"]["items"]["properties"]
+    item["dropout"] = {"type": "number"}
+    misspelt = readme.replace("| `urls[].url`, `sha256`", "| `urls[].url`, `sha265`")
+    assert sorted(documentation_problems(schema, misspelt)) == [
+        "grid[].dropout: no row in the README section sorting",
+        "sorting.grid[].dropout: no description in the schema",
+        "training.patience: no row in the README section sorting",
+        "urls[].sha256: no row in the README section Data sources",
+        "urls[].sha265: README section Data sources names a key the schema lacks"]
+
+
+# --- the studies' data sources are checked at start-up --------------------------------------------
+
+def with_source(study, **source):
+    config = load("config.yaml")
+    config["studies"] = [study]
+    config[study]["source"] = {**config[study]["source"], **source}
+    return config
+
+
+def layout(root, *members):
+    """Files (``name``) and folders (``name/``) under ``root``; returns ``root``."""
+    for member in members:
+        path = root / member
+        if member.endswith("/"):
+            path.mkdir(parents=True, exist_ok=True)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("x")
+    return root
+
+
+LOCAL_CASES = {
+    # id: (study, folder contents or None for a path that does not exist, problem or None)
+    "catsdogs-missing": ("catsdogs", None, "{path} does not exist"),
+    "catsdogs-nested": ("catsdogs", ["a/b/cats_dogs/", "a/b/train_test_split.csv"], None),
+    "catsdogs-no-csv": ("catsdogs", ["cats_dogs/cat_1.wav"],
+                        "{path} holds no folder with cats_dogs/ and train_test_split.csv (looked "
+                        "in it and every folder below it)"),
+    "catsdogs-csv-and-folder-apart": ("catsdogs", ["x/cats_dogs/", "y/train_test_split.csv"],
+                                      "{path} holds no folder with"),
+    "whales-train-is-a-file": ("whales", ["train.csv", "train", "test/"],
+                               "{path} holds no folder with train.csv, train/ and test/"),
+    "whales-at-the-top": ("whales", ["train.csv", "train/", "test/"], None),
+    "continuation-one-file": ("continuation", "file", None),
+    "continuation-no-audio": ("continuation", ["notes.txt", "sub/"],
+                              "{path} holds no audio file (.aif, .aiff, .flac, .m4a, .mp3, .ogg, "
+                              ".wav)"),
+    "continuation-deep-audio": ("continuation", ["a/b/Track.MP3"], None),
+    "sorting-one-file": ("sorting", "file", "{path} is a file; it must be a folder"),
+    "sorting-flac": ("sorting", ["songs/x.flac"], None),
+    "orcas-empty-folder": ("orcas", [], "{path} holds no audio file"),
+}
+
+
+@pytest.mark.parametrize("case", LOCAL_CASES)
+def test_local_source_is_checked_at_start_up_naming_the_key(tmp_path, case):
+    study, contents, problem = LOCAL_CASES[case]
+    path = tmp_path / "data"
+    if contents == "file":
+        path = layout(tmp_path, "track.wav") / "track.wav"
+    elif contents is not None:
+        layout(path, *contents).mkdir(exist_ok=True)
+    config = with_source(study, kind="local", local_path=str(path))
+    if problem is None:
+        assert validate_config(config, SCHEMA) is config
+        return
+    with pytest.raises(ConfigError) as err:
+        validate_config(config, SCHEMA)
+    assert str(err.value).startswith(f"config key {study}.source.local_path: "
+                                     + problem.format(path=path))
+    assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("study,source,message", [
+    ("catsdogs", {"kind": "local", "local_path": None},
+     "config key catsdogs.source.local_path: is not set; it must name the folder"),
+    ("continuation", {"kind": "url", "urls": []},
+     "config key continuation.source.urls: must list at least one {url, sha256} entry"),
+    ("whales", {"kind": "kaggle", "kaggle": ""},
+     "config key whales.source.kaggle: must name the Kaggle dataset"),
+    ("sorting", {"kind": "kaggle", "kaggle": "someone/songs"},
+     "config key sorting.source.kind: 'kaggle' is not a source of sorting (it takes synthetic, "
+     "local, url)"),
+    ("catsdogs", {"kind": "url", "urls": [{"url": "https://example.org/a.zip",
+                                           "sha256": "0" * 64}]},
+     "config key catsdogs.source.kind: 'url' is not a source of catsdogs (it takes synthetic, "
+     "kaggle, local)"),
+])
+def test_a_source_kind_needs_its_keys(study, source, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        validate_config(with_source(study, **source), SCHEMA)
+
+
+def test_only_the_studies_to_build_are_checked_and_each_problem_has_its_line(tmp_path):
+    config = with_source("sorting", kind="local", local_path=str(tmp_path / "nowhere"))
+    config["studies"] = ["catsdogs"]
+    validate_config(config, SCHEMA)  # sorting is not built: its source is not looked at
+    config["studies"] = ["catsdogs", "sorting", "continuation"]
+    config["catsdogs"]["source"].update(kind="local", local_path=str(tmp_path / "cats"))
+    config["continuation"]["source"].update(kind="url", urls=[])
+    with pytest.raises(ConfigError) as err:
+        validate_config(config, SCHEMA)
+    assert str(err.value).splitlines() == [
+        f"config key catsdogs.source.local_path: {tmp_path}/cats does not exist",
+        f"config key sorting.source.local_path: {tmp_path}/nowhere does not exist",
+        "config key continuation.source.urls: must list at least one {url, sha256} entry "
+        "(source.kind is url)"]
+
+
+def test_a_missing_local_folder_stops_the_workflow_before_any_job(tmp_path):
+    mine = tmp_path / "mine.yaml"
+    folder = tmp_path / "audio-cats-and-dogs"
+    mine.write_text(f"catsdogs:\n  source: {{kind: local, local_path: {folder}}}\n")
+    proc = run_snakemake(tmp_path, "-n", configfiles=[TINY, mine], check=False)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert f"config key catsdogs.source.local_path: {folder} does not exist" in output
+    assert "catsdogs_raw" not in output and "Job stats" not in output  # nothing was planned
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != ".snakemake") == ["mine.yaml"]
 
 
 def test_paper_configuration_and_slurm_profile_plan(tmp_path):
@@ -95,7 +288,7 @@ def test_conda_environments_are_the_lock_without_development_tools():
     lines = (ROOT / "requirements.in").read_text().split("# development only")
     runtime, dev = (_pins_of(text) for text in lines)
     lock = _pins(ROOT / "requirements.txt")
-    needed = closure(runtime)
+    needed = closure([*runtime, "tensorflow-cpu"])
     expected = {p for p in lock if p.split("==")[0].lower().replace("_", "-") in needed}
     version = re.search(r"TF_VERSION := (\S+)", (ROOT / "Makefile").read_text()).group(1)
     cpu, cuda = _env_pins(ROOT / "envs" / "runtime.yaml"), _env_pins(ROOT / "envs" / "runtime-cuda.yaml")

@@ -38,9 +38,9 @@ def test_digits_split_is_head_and_tail_in_file_order():
 
 
 def test_split_keeps_extra_columns():
-    frame = train_frame(10).assign(row=range(10))
+    frame = train_frame(50).assign(row=range(50))
     split = data.digits_head_tail_split(frame)
-    assert split["row"].tolist() == list(range(10))
+    assert split["row"].tolist() == list(range(50))
     assert split.columns[-1] == "split"
 
 

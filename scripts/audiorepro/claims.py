@@ -171,23 +171,28 @@ def load_claims(path):
     return rows
 
 
-def study_rows(study, claims, results, synthetic, configuration):
-    """One row per claim of a built study."""
+def study_rows(study, claims, results, synthetic, configuration, available=None):
+    """One row per claim of a built study. ``available`` (file names under the study's results)
+    are the files this configuration made: a claim needing another one is "not run"."""
     rows = []
     for c in claims:
         rule, refs = c["rule"], c.get("measure", [])
         refs = [refs] if isinstance(refs, str) else refs
-        if rule["kind"] == "not_run":
-            values = []
+        missing = sorted({r.partition(":")[0] for r in refs} - set(available)) if (
+            available is not None and rule["kind"] != "not_run") else []
+        if missing:
+            verdict, ours = NOT_RUN, f"needs {', '.join(missing)}: not in this configuration"
+        elif rule["kind"] == "not_run":
+            verdict, ours = judge(rule, [])
         else:
-            values = [results.value(r) for r in refs]
-        verdict, ours = judge(rule, values)
+            verdict, ours = judge(rule, [results.value(r) for r in refs])
         if rule.get("real_data") and synthetic and verdict in (HOLDS, DIFFERS):
             verdict = NOT_TESTABLE
         rows.append({"study": study, "id": c["id"], "claim": c["claim"], "source": c["source"],
                      "original": c["original"], "measure": c.get("measure_text", ", ".join(refs)),
                      "ours": ours, "verdict": verdict, "rule": describe(rule),
-                     "configuration": configuration, "device": results.device(refs)})
+                     "configuration": configuration,
+                     "device": results.device([r for r in refs if r.partition(":")[0] not in missing])})
     return rows
 
 

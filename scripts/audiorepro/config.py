@@ -1,13 +1,31 @@
-"""Checking the workflow configuration against config/schema.yaml before anything runs."""
+"""Checking the workflow configuration before anything runs: the schema (config/schema.yaml with
+one section per study) and what the schema cannot say, such as whether a local folder exists and
+holds the data set."""
 
+import os
 from pathlib import Path
 
 import jsonschema
 import yaml
 
+# What each study's `source` needs beyond the schema, which every study shares. ``kinds``: the
+# source kinds its raw rule handles (default: synthetic, local, url). ``local``: what
+# `source.kind: local` must point at: a tuple is the data set's own layout (a trailing "/" marks a
+# folder), held by local_path or any folder below it; "folder" is a folder with at least one audio
+# file somewhere inside (the default); "file or folder" also takes a single file, as the raw rule
+# of such a study does.
+SOURCES = {
+    "catsdogs": {"kinds": ("synthetic", "kaggle", "local"),
+                 "local": ("cats_dogs/", "train_test_split.csv")},
+    "whales": {"kinds": ("synthetic", "kaggle", "local"),
+               "local": ("train.csv", "train/", "test/")},
+    "continuation": {"local": "file or folder"},
+}
+DEFAULT_KINDS = ("synthetic", "local", "url")
+
 
 class ConfigError(ValueError):
-    """The configuration breaks the schema: the message names the key and the problem."""
+    """The configuration cannot work: the message names the key and the problem, one line each."""
 
 
 def _key(path):
@@ -44,11 +62,115 @@ def load_schema(schema_path):
     return schema
 
 
+def _has(folder, member):
+    path = folder / member.rstrip("/")
+    return path.is_dir() if member.endswith("/") else path.is_file()
+
+
+def find_layout(root, layout):
+    """The shallowest folder at or below ``root`` holding every path of ``layout`` (a trailing
+    "/" marks a folder), or None. Breadth first, so a data set near the top is found without
+    listing the (large) folders of clips below it; symbolic links to folders are not followed."""
+    level = [Path(root)]
+    while level:
+        below = []
+        for folder in level:
+            if all(_has(folder, member) for member in layout):
+                return folder
+            try:
+                with os.scandir(folder) as entries:
+                    below += sorted(Path(e.path) for e in entries
+                                    if e.is_dir(follow_symlinks=False))
+            except OSError:
+                continue
+        level = below
+    return None
+
+
+def _audio_suffixes():
+    from .raw import AUDIO_SUFFIXES  # here: raw imports rule, which imports this module
+
+    return tuple(sorted(AUDIO_SUFFIXES))
+
+
+def holds_audio(folder):
+    """True as soon as one audio file (by the suffixes the raw rule takes) turns up anywhere
+    under ``folder``."""
+    suffixes = _audio_suffixes()
+    for _, _, files in os.walk(folder):
+        if any(name.lower().endswith(suffixes) for name in files):
+            return True
+    return False
+
+
+def _and(items):
+    items = list(items)
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def _local_path_problem(path, need):
+    """What is wrong with ``path`` as a local source needing ``need`` (see SOURCES), or None."""
+    path = Path(path)  # as the raw rule reads it: relative to the working directory, no ~
+    if not path.exists():
+        return f"{path} does not exist"
+    if path.is_file():
+        return None if need == "file or folder" else f"{path} is a file; it must be a folder"
+    if isinstance(need, tuple):
+        if find_layout(path, need) is None:
+            return (f"{path} holds no folder with {_and(need)} (looked in it and every folder "
+                    "below it)")
+        return None
+    if not holds_audio(path):
+        return f"{path} holds no audio file ({', '.join(_audio_suffixes())})"
+    return None
+
+
+def source_problems(config, skip=()):
+    """One message per problem with the ``source`` of each study in ``config["studies"]`` (but
+    those in ``skip``) that the schema cannot catch: a kind the study's raw rule does not handle,
+    a kind without its required key, a local path that does not exist or lacks the data. Kaggle
+    credentials are checked by the download itself."""
+    problems = []
+    studies = config.get("studies")
+    for study in studies if isinstance(studies, list) else []:
+        block = config.get(study)
+        source = block.get("source") if isinstance(block, dict) else None
+        if study in skip or not isinstance(source, dict):
+            continue
+        key = f"config key {study}.source"
+        spec = SOURCES.get(study, {})
+        kind, kinds = source.get("kind"), spec.get("kinds", DEFAULT_KINDS)
+        if kind not in kinds:
+            problems.append(f"{key}.kind: {kind!r} is not a source of {study} "
+                            f"(it takes {', '.join(kinds)})")
+        elif kind == "local":
+            path = source.get("local_path")
+            if not path or not isinstance(path, str):
+                problems.append(f"{key}.local_path: is not set; it must name the folder that "
+                                "holds the data (source.kind is local)")
+            else:
+                problem = _local_path_problem(path, spec.get("local", "folder"))
+                if problem:
+                    problems.append(f"{key}.local_path: {problem}")
+        elif kind == "url" and not source.get("urls"):
+            problems.append(f"{key}.urls: must list at least one {{url, sha256}} entry "
+                            "(source.kind is url)")
+        elif kind == "kaggle" and not source.get("kaggle"):
+            problems.append(f"{key}.kaggle: must name the Kaggle dataset (owner/name) or "
+                            "competition (source.kind is kaggle)")
+    return problems
+
+
 def validate_config(config, schema_path):
-    """Raise ConfigError naming every offending key; return the config unchanged if it is valid."""
+    """Raise ConfigError naming every offending key, one line each; return the config unchanged
+    if it is valid. The studies' sources are checked too (:func:`source_problems`), except
+    those the schema already found fault with."""
     schema = load_schema(schema_path)
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path))
-    if errors:
-        raise ConfigError("\n".join(_describe(e) for e in errors))
+    faulty = {e.absolute_path[0] for e in errors
+              if len(e.absolute_path) > 1 and e.absolute_path[1] == "source"}
+    problems = [_describe(e) for e in errors] + source_problems(config, skip=faulty)
+    if problems:
+        raise ConfigError("\n".join(problems))
     return config

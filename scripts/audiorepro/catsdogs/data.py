@@ -4,7 +4,9 @@ generator the notebook trained with.
 Labels follow the original notebook: 0 is cat, 1 is dog.
 """
 
+import io
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -12,20 +14,72 @@ import pandas as pd
 from ..errors import InputError
 
 LABELS = {"cat": 0, "dog": 1}
+ANIMALS = {0: "cat", 1: "dog"}
 NAME = re.compile(r"^(?:(cat)|dog_barking)_(\d+)\.wav$")
 SPLIT_COLUMNS = ["test_cat", "test_dog", "train_cat", "train_dog"]
 FOLDER = "cats_dogs"
 SPLIT_CSV = "train_test_split.csv"
 
 
+# ---------------------------------------------------------------- reading CSV files
+def read_csv_checked(path, **options):
+    """The CSV file ``path`` as a DataFrame (``options`` go to ``pandas.read_csv``).
+
+    Raises InputError naming the file and the line, in one line, for a byte that is not UTF-8
+    (the file is decoded here, so the line is the file's own, not a buffer's position), an empty
+    file, or a line the parser rejects (with the parser's line number).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(path, "file is missing")
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        column = err.start - data.rfind(b"\n", 0, err.start)
+        raise InputError(path, f"line {line}: byte 0x{data[err.start]:02x} (column {column}) is "
+                               "not UTF-8 text") from None
+    if not text.strip():
+        raise InputError(path, "is empty: no header line")
+    try:
+        return pd.read_csv(io.StringIO(text), **options)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        raise InputError(path, _parser_problem(err)) from None
+
+
+def _parser_problem(err):
+    """pandas' parser error in one line, with the line it names (its rows count from 0)."""
+    detail = re.sub(r"^Error tokenizing data\. C error: ", "", " ".join(str(err).split()))
+    fields = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", detail)
+    if fields:
+        expected, line, found = fields.groups()
+        return f"line {line}: {found} fields where the lines before have {expected}"
+    quote = re.search(r"EOF inside string starting at row (\d+)", detail)
+    if quote:
+        return f"line {int(quote.group(1)) + 1}: a quoted field is never closed"
+    return f"is not a readable CSV ({detail})"
+
+
+def csv_lines(positions):
+    """'line 3' or 'lines 2 and 5': lines of a CSV with one header line, from 0-based rows."""
+    lines = [str(p + 2) for p in positions]
+    if len(lines) == 1:
+        return f"line {lines[0]}"
+    return f"lines {', '.join(lines[:-1])} and {lines[-1]}"
+
+
 # ---------------------------------------------------------------- file table and split CSV
-def file_table(names):
-    """One row per audio file: ``file``, ``label`` (0 cat, 1 dog), ``number`` from its name."""
+def file_table(names, folder=FOLDER):
+    """One row per audio file: ``file``, ``label`` (0 cat, 1 dog), ``number`` from its name.
+
+    A name of neither form is an InputError naming it inside ``folder``.
+    """
     rows = []
     for name in sorted(names):
         match = NAME.match(name)
         if not match:
-            raise InputError(name, "is not named cat_N.wav or dog_barking_N.wav")
+            raise InputError(Path(folder) / name, "is not named cat_N.wav or dog_barking_N.wav")
         rows.append((name, 0 if match.group(1) else 1, int(match.group(2))))
     table = pd.DataFrame(rows, columns=["file", "label", "number"])
     return table.sort_values(["label", "number"], ignore_index=True)
@@ -35,12 +89,10 @@ def read_split_csv(path, known_files):
     """Parse Kaggle's ``train_test_split.csv`` into a table ``file, label, split`` (train/test).
 
     The file has an unnamed index column and four name columns padded with empty cells.
-    Every name must be a known audio file of the right class, and none may appear twice.
+    Every name must be a known audio file of the right class, and none may appear twice, in one
+    column or in two; messages give the file's line.
     """
-    try:
-        frame = pd.read_csv(path, index_col=0, dtype=str)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
-        raise InputError(path, f"is not a readable CSV ({err})") from None
+    frame = read_csv_checked(path, index_col=0, dtype=str)
     missing = [c for c in SPLIT_COLUMNS if c not in frame.columns]
     if missing:
         raise InputError(path, f"lacks the column(s) {', '.join(missing)}")
@@ -48,34 +100,72 @@ def read_split_csv(path, known_files):
     rows = []
     for column in SPLIT_COLUMNS:
         split, animal = column.split("_")
-        for name in frame[column].dropna():
+        for position, name in enumerate(frame[column]):
+            if pd.isna(name):
+                continue
             name = name.strip()
             if name not in known:
-                raise InputError(path, f"column {column} names {name}, which is not in {FOLDER}/")
+                raise InputError(path, f"column {column} names {name}, which is not in {FOLDER}/ "
+                                       f"({csv_lines([position])})")
             if (name.startswith("cat_")) != (animal == "cat"):
-                raise InputError(path, f"column {column} names {name}, a file of the other class")
-            rows.append((name, LABELS[animal], split))
-    table = pd.DataFrame(rows, columns=["file", "label", "split"])
-    twice = table["file"][table["file"].duplicated()].tolist()
-    if twice:
-        raise InputError(path, f"names {', '.join(twice[:5])} in more than one column")
-    return table
+                raise InputError(path, f"column {column} names {name}, a file of the other class "
+                                       f"({csv_lines([position])})")
+            rows.append((name, LABELS[animal], split, column, position))
+    table = pd.DataFrame(rows, columns=["file", "label", "split", "column", "position"])
+    for name, places in table[table["file"].duplicated(keep=False)].groupby("file", sort=False):
+        columns = places["column"].unique()
+        if len(columns) == 1:
+            times = "twice" if len(places) == 2 else f"{len(places)} times"
+            raise InputError(path, f"names {name} {times} in column {columns[0]} "
+                                   f"({csv_lines(places['position'])})")
+        where = ", ".join(f"{column} {csv_lines([position])}"
+                          for column, position in zip(places["column"], places["position"]))
+        raise InputError(path, f"names {name} in more than one column ({where})")
+    return table[["file", "label", "split"]]
 
 
 # ---------------------------------------------------------------- split protocols
+def _check_parts(table, key, share):
+    """InputError naming the setting ``key`` unless training and validation both hold both
+    classes; ``share`` says what the setting did, the message adds the counts."""
+    parts = ("train", "validation")
+    counts = pd.crosstab(table["split"], table["label"]).reindex(
+        index=list(parts), columns=[0, 1], fill_value=0)
+    empty = [f"{part} has no {ANIMALS[label]}" for part in parts for label in (0, 1)
+             if counts.loc[part, label] == 0]
+    if empty:
+        shown = "; ".join(f"{part}: {counts.loc[part, 0]} cats, {counts.loc[part, 1]} dogs"
+                          for part in parts)
+        raise InputError(key, f"{share}: {', '.join(empty)} ({shown}); choose a share that "
+                              "leaves both classes in both parts")
+
+
+def _require_both_classes(files, where):
+    for label in (0, 1):
+        if not (files["label"] == label).any():
+            raise InputError(where, f"holds no {ANIMALS[label]} file: no split can have one")
+
+
 def original_split(files, validation_fraction, test_per_class, seed):
     """The notebook's protocol: a 75/25 file split with no regard to the CSV, and its test folder.
 
     sklearn's ``train_test_split(test_size=0.25)`` takes ceil(0.25 n) files for validation; the
     test folder held the five highest-numbered cats and five lowest-numbered dogs, which are
-    also in the training folder: the leak is reproduced on purpose.
+    also in the training folder: the leak is reproduced on purpose. A training or validation part
+    without both classes, or an empty test folder, is an InputError naming the setting.
     """
+    _require_both_classes(files, f"{FOLDER}/")
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(files))
     n_val = int(np.ceil(validation_fraction * len(files)))
     split = np.full(len(files), "train", dtype=object)
     split[order[:n_val]] = "validation"
     table = files[["file", "label"]].assign(split=split)
+    _check_parts(table, "catsdogs.split.original_validation_fraction",
+                 f"{validation_fraction} of {len(files)} files puts {n_val} in validation")
+    if test_per_class < 1:
+        raise InputError("catsdogs.split.original_test_per_class",
+                         f"is {test_per_class}: the test folder would be empty; give at least 1")
     cats = files[files.label == 0].nlargest(test_per_class, "number")
     dogs = files[files.label == 1].nsmallest(test_per_class, "number")
     test = pd.concat([cats, dogs])[["file", "label"]].assign(split="test")
@@ -83,13 +173,24 @@ def original_split(files, validation_fraction, test_per_class, seed):
 
 
 def clean_split(split_csv_table, validation_fraction, seed):
-    """Test files from the CSV; validation carved by file, per class, from its training files."""
+    """Test files from the CSV; validation carved by file, per class, from its training files.
+
+    A split without both classes is an InputError naming what to change: the CSV's columns
+    (no file of a class) or ``catsdogs.split.clean_validation_fraction``.
+    """
     rng = np.random.default_rng(seed)
     table = split_csv_table.copy()
+    for split in ("train", "test"):
+        for label in (0, 1):
+            if not ((table.split == split) & (table.label == label)).any():
+                raise InputError(SPLIT_CSV, f"column {split}_{ANIMALS[label]} names no file: the "
+                                            f"{split} split would have no {ANIMALS[label]}")
     for label in (0, 1):
         train = table.index[(table.split == "train") & (table.label == label)]
         n_val = int(round(validation_fraction * len(train)))
         table.loc[rng.choice(train, size=n_val, replace=False), "split"] = "validation"
+    _check_parts(table, "catsdogs.split.clean_validation_fraction",
+                 f"{validation_fraction} of each class's training files for validation")
     return table.sort_values(["split", "label", "file"], ignore_index=True)
 
 

@@ -9,47 +9,79 @@ import math
 import numpy as np
 import pandas as pd
 
+from ..catsdogs.data import csv_lines, read_csv_checked
 from ..errors import InputError
 
 SPLITS = ("train", "validation")
 CLASSES = (0, 1)  # 0: no upcall, 1: upcall (train.csv's label)
+CLASS_NAMES = {0: "no-upcall clip", 1: "upcall clip"}
+FRACTION_KEY = "whales.split.train_fraction"
 
 
 # --- train.csv and the splits -----------------------------------------------------------------
 
 
 def read_train_csv(path):
-    """train.csv as a DataFrame ``clip_name, label`` in file order; InputError names bad input."""
-    try:
-        frame = pd.read_csv(path)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
-        raise InputError(path, f"is not a readable CSV ({err})") from None
-    return check_train_frame(frame, where=path)
+    """train.csv as a DataFrame ``clip_name, label`` in file order; InputError names bad input
+    (the file and, where a row is at fault, its line)."""
+    return check_train_frame(read_csv_checked(path), where=path, lines=True)
 
 
-def check_train_frame(frame, where="train.csv"):
-    """The two columns, non-empty, unique clip names, labels 0 or 1 (other columns kept)."""
+def check_train_frame(frame, where="train.csv", lines=False):
+    """The two columns, non-empty, unique plain clip names, labels 0 or 1 (other columns kept).
+
+    ``lines``: the frame was read from the CSV ``where`` (one header line), so messages give
+    the rows' line numbers.
+    """
+    def at(rows):
+        return f" ({csv_lines(rows)})" if lines else ""
+
     missing = [c for c in ("clip_name", "label") if c not in frame.columns]
     if missing:
         raise InputError(where, f"lacks the column(s) {', '.join(missing)}")
     if frame.empty:
         raise InputError(where, "has no rows")
+    frame = frame.reset_index(drop=True)
+    names = frame["clip_name"].astype(str)
     labels = pd.to_numeric(frame["label"], errors="coerce")
-    bad = frame.loc[~labels.isin(CLASSES), "clip_name"].head(3).tolist()
-    if bad:
-        raise InputError(where, f"labels must be 0 or 1; not so for {', '.join(map(str, bad))}")
-    twice = frame.loc[frame["clip_name"].duplicated(), "clip_name"].head(3).tolist()
-    if twice:
-        raise InputError(where, f"names {', '.join(map(str, twice))} more than once")
-    return frame.reset_index(drop=True).assign(
-        clip_name=frame["clip_name"].astype(str).to_numpy(), label=labels.astype(int).to_numpy()
-    )
+    bad = np.flatnonzero(~labels.isin(CLASSES))[:3]
+    if len(bad):
+        shown = ", ".join(f"{names[i]} (label {frame['label'][i]})" for i in bad)
+        raise InputError(where, f"labels must be 0 or 1; not so for {shown}{at(bad)}")
+    unusable = np.flatnonzero(frame["clip_name"].isna() | names.str.contains(r"[/\\]|^\.|^\s*$"))
+    if len(unusable):
+        i = unusable[0]
+        raise InputError(where, f"clip_name {frame['clip_name'][i]!r} is not a file name in "
+                                f"train/{at([i])}")
+    twice = names[names.duplicated()].unique()[:3]
+    if len(twice):
+        rows = np.flatnonzero(names.isin(twice))
+        raise InputError(where, f"names {', '.join(twice)} more than once{at(rows)}")
+    return frame.assign(clip_name=names.to_numpy(), label=labels.astype(int).to_numpy())
 
 
 def _train_count(n, train_fraction):
     if not 0.0 < train_fraction < 1.0:
-        raise ValueError(f"train_fraction must lie strictly between 0 and 1, got {train_fraction}")
+        raise InputError(FRACTION_KEY, f"must lie strictly between 0 and 1, got {train_fraction}")
     return int(math.floor(train_fraction * n + 0.5))
+
+
+def _check_split(split_frame, protocol, train_fraction):
+    """The split itself: both parts must hold both classes, or InputError naming the setting."""
+    for label in CLASSES:
+        if not (split_frame["label"] == label).any():
+            raise InputError("train.csv", f"has no {CLASS_NAMES[label]} (label {label}): no "
+                                          "split can have one")
+    counts = class_counts(split_frame)
+    empty = [f"{part} has no {CLASS_NAMES[label]}" for part in SPLITS for label in CLASSES
+             if counts.loc[part, label] == 0]
+    if empty:
+        shown = "; ".join(f"{part}: {counts.loc[part, 0]} without and {counts.loc[part, 1]} with "
+                          "an upcall" for part in SPLITS)
+        raise InputError(FRACTION_KEY, f"{train_fraction} of {len(split_frame)} clips gives a "
+                                       f"{protocol} split where {', '.join(empty)} ({shown}); "
+                                       "choose a share that leaves both classes in both parts")
+    return split_frame
 
 
 def digits_head_tail_split(train_csv_frame, train_fraction=0.9):
@@ -57,15 +89,18 @@ def digits_head_tail_split(train_csv_frame, train_fraction=0.9):
 
     The first round(fraction * n) rows in file order are ``train``, the rest ``validation``
     (the text called it a random 90 %; the code was not random). Returns
-    ``clip_name, label, split`` in file order.
+    ``clip_name, label, split`` in file order. A part without both classes is an InputError
+    naming ``whales.split.train_fraction`` and the counts.
     """
     frame = check_train_frame(train_csv_frame)
     n_train = _train_count(len(frame), train_fraction)
-    return frame.assign(split=np.where(np.arange(len(frame)) < n_train, "train", "validation"))
+    split = frame.assign(split=np.where(np.arange(len(frame)) < n_train, "train", "validation"))
+    return _check_split(split, "digits", train_fraction)
 
 
 def stratified_split(frame, train_fraction, seed):
-    """A seeded random split keeping each class's proportion; rows stay in file order."""
+    """A seeded random split keeping each class's proportion; rows stay in file order. A part
+    without both classes is an InputError naming ``whales.split.train_fraction``."""
     frame = check_train_frame(frame)
     rng = np.random.default_rng(seed)
     in_train = np.zeros(len(frame), bool)
@@ -73,7 +108,8 @@ def stratified_split(frame, train_fraction, seed):
         rows = np.flatnonzero(frame["label"].to_numpy() == label)
         chosen = rng.permutation(rows)[: _train_count(len(rows), train_fraction)]
         in_train[chosen] = True
-    return frame.assign(split=np.where(in_train, "train", "validation"))
+    split = frame.assign(split=np.where(in_train, "train", "validation"))
+    return _check_split(split, "stratified", train_fraction)
 
 
 def class_counts(split_frame):

@@ -75,6 +75,7 @@ def run_metrics(protocol, net, rate, history, monitor, predictions, clips):
         "final_validation_loss": float(loss.iloc[-1]),
         "best_validation_accuracy": float(accuracy.max()),
         "best_epoch": int(best.epoch) + 1,  # the history counts from 0
+        "validation_accuracy_by_epoch": [round(float(v), 6) for v in accuracy],
         "validation": evaluate_binary(predictions.label, predictions.probability),
         "clips": clips,
     }
