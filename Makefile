@@ -17,7 +17,7 @@ else
 TF_SPEC := tensorflow-cpu==$(TF_VERSION)
 endif
 
-.PHONY: setup reproduce test bench lint clean-results
+.PHONY: setup reproduce test report bench lint clean-results
 
 setup: $(STAMP)
 
@@ -31,6 +31,10 @@ reproduce: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The report of the last run (figures, captions, audio, the claims table): open report.html.
+report: $(STAMP)
+	$(BIN)/snakemake --report report.html $(SNAKEMAKE_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench_spectrogram.py $(if $(BENCH_DIR),--dir $(BENCH_DIR))

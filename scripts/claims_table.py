@@ -34,12 +34,16 @@ def main(snakemake):
                                     else refs.format(**context))
             results = claims.Results(Path(p.results) / study)
             rows += claims.study_rows(study, listed, results, p.sources[study] == "synthetic",
-                                      configuration(study, p.sources[study], p.configuration[study]))
+                                      configuration(study, p.sources[study], p.configuration[study]),
+                                      available=set(p.available[study]))
     table = pd.DataFrame(rows, columns=claims.COLUMNS)
     with atomic_path(snakemake.output.csv) as tmp:
         table.to_csv(tmp, index=False)
     with atomic_path(snakemake.output.summary) as tmp:
-        table[["study", "id", "claim", "original", "ours", "verdict"]].to_csv(tmp, index=False)
+        # reST reads a cell starting with "-", "*" or "+" as a list: escape it for the front page
+        shown = table[["study", "id", "claim", "original", "ours", "verdict"]].astype(str)
+        shown = shown.apply(lambda col: col.str.replace(r"^([-*+])", r"\\\1", regex=True))
+        shown.to_csv(tmp, index=False)
     with atomic_path(snakemake.output.md) as tmp:
         tmp.write_text(claims.to_markdown(table))
     rule.log.info("%s", table.verdict.value_counts().to_dict())

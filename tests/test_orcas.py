@@ -290,6 +290,9 @@ def test_figures_and_activation_wavs(tmp_path):
     track, rate = soundfile.read(paths[0], dtype="int16")
     assert rate == 1000 and len(track) == 3000 and track.min() == -32767 and track.max() == 32767
     assert np.corrcoef(track, acts[:, 2])[0, 1] > 0.999
+    held, rate = soundfile.read(figures.write_activation_wavs(tmp_path, acts, [2], 1, 1000, 16)[0],
+                                dtype="int16")
+    assert rate == 16000 and np.array_equal(held, np.repeat(track, 16))
     stretch = figures.stretch(rng.normal(0, 0.1, 3 * RATE), acts, [2, 0], _truth(), "t.wav",
                               0.5, 2.5)
     assert stretch["tracks"].shape == (2000, 2) and len(stretch["audio"]) == 2 * RATE

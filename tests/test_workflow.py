@@ -293,7 +293,7 @@ def test_every_orcas_target_is_built(built):
         assert len(metrics["correlations"]) == units
         assert metrics["files"] == split.wav[split.split == "heldout"].tolist()
     audio, rate = soundfile.read(root / "figures" / "activation_unit1.wav", dtype="int16")
-    assert rate == 1000 and np.abs(audio).max() == 32767  # scaled to [-1, 1]
+    assert rate == 16000 and np.abs(audio).max() == 32767  # scaled to [-1, 1], held per output
 
 
 def test_the_claims_table_lists_every_claim_of_every_study(built):

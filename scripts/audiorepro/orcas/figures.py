@@ -29,17 +29,19 @@ def scale_track(values):
     return 2.0 * (values - lo) / (hi - lo) - 1.0
 
 
-def write_activation_wavs(out_dir, activations, ranking, k, outputs_per_second):
+def write_activation_wavs(out_dir, activations, ranking, k, outputs_per_second, hold=1):
     """Write the tracks of units ``ranking[:k]`` as ``activation_unit<rank>.wav`` into
-    ``out_dir``: each scaled to [-1, 1], 16-bit mono, one WAV sample per scan output, so the
-    sample rate is the scan's outputs per second (16000 / 16 = 1000 Hz with the original's
-    settings) and the track lines up in time with the recording it came from. Returns the paths.
+    ``out_dir``: each scaled to [-1, 1], 16-bit mono. Each scan output is held for ``hold``
+    samples, so the rate is ``outputs_per_second * hold``: with ``hold`` = samples per output
+    (16) the track has the recording's rate (16 kHz) and lines up with it sample by sample; with
+    ``hold=1`` it is one WAV sample per output (1000 Hz), which browsers refuse to play.
+    Returns the paths.
     """
     paths = []
     for name, unit in zip(activation_wav_names(k), ranking[:k]):
         path = Path(out_dir) / name
-        write_audio(path, to_int16(scale_track(np.asarray(activations)[:, unit])),
-                    int(round(outputs_per_second)))
+        track = np.repeat(scale_track(np.asarray(activations)[:, unit]), int(hold))
+        write_audio(path, to_int16(track), int(round(outputs_per_second * hold)))
         paths.append(path)
     return paths
 
