@@ -10,7 +10,7 @@ from audiorepro.clips import pack_clips, write_pack
 def main(snakemake):
     folder = Path(snakemake.input.raw) / FOLDER
     audio = snakemake.params.audio
-    table = file_table(p.name for p in folder.iterdir() if p.suffix.lower() == ".wav")
+    table = file_table((p.name for p in folder.iterdir() if p.suffix.lower() == ".wav"), folder=folder)
     packed, samples = pack_clips(table, folder, audio["rate"], audio["min_seconds"], audio["max_seconds"])
     write_pack(packed, samples, snakemake.output.clips, snakemake.output.samples)
     rule.log.info("%d files (%d cats, %d dogs), %.1f s", len(packed), (packed.label == 0).sum(),

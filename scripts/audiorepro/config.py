@@ -14,13 +14,6 @@ import yaml
 # folder), held by local_path or any folder below it; "folder" is a folder with at least one audio
 # file somewhere inside (the default); "file or folder" also takes a single file, as the raw rule
 # of such a study does.
-SOURCES = {
-    "catsdogs": {"kinds": ("synthetic", "kaggle", "local"),
-                 "local": ("cats_dogs/", "train_test_split.csv")},
-    "whales": {"kinds": ("synthetic", "kaggle", "local"),
-               "local": ("train.csv", "train/", "test/")},
-    "continuation": {"local": "file or folder"},
-}
 DEFAULT_KINDS = ("synthetic", "local", "url")
 
 
@@ -109,7 +102,7 @@ def _and(items):
 
 
 def _local_path_problem(path, need):
-    """What is wrong with ``path`` as a local source needing ``need`` (see SOURCES), or None."""
+    """What is wrong with ``path`` as a local source needing ``need`` (see source_specs), or None."""
     path = Path(path)  # as the raw rule reads it: relative to the working directory, no ~
     if not path.exists():
         return f"{path} does not exist"
@@ -125,7 +118,16 @@ def _local_path_problem(path, need):
     return None
 
 
-def source_problems(config, skip=()):
+def source_specs(schema):
+    """Each study's ``x-source`` in its schema file: the source kinds its raw rule handles
+    (``kinds``) and what a local source must hold (``local``: paths of its layout, "file or
+    folder", or by default a folder with audio files)."""
+    return {name: (section.get("x-source") or {})
+            for name, section in schema.get("properties", {}).items()
+            if isinstance(section, dict)}
+
+
+def source_problems(config, skip=(), specs=None):
     """One message per problem with the ``source`` of each study in ``config["studies"]`` (but
     those in ``skip``) that the schema cannot catch: a kind the study's raw rule does not handle,
     a kind without its required key, a local path that does not exist or lacks the data. Kaggle
@@ -138,8 +140,8 @@ def source_problems(config, skip=()):
         if study in skip or not isinstance(source, dict):
             continue
         key = f"config key {study}.source"
-        spec = SOURCES.get(study, {})
-        kind, kinds = source.get("kind"), spec.get("kinds", DEFAULT_KINDS)
+        spec = (specs or {}).get(study, {})
+        kind, kinds = source.get("kind"), tuple(spec.get("kinds", DEFAULT_KINDS))
         if kind not in kinds:
             problems.append(f"{key}.kind: {kind!r} is not a source of {study} "
                             f"(it takes {', '.join(kinds)})")
@@ -149,7 +151,8 @@ def source_problems(config, skip=()):
                 problems.append(f"{key}.local_path: is not set; it must name the folder that "
                                 "holds the data (source.kind is local)")
             else:
-                problem = _local_path_problem(path, spec.get("local", "folder"))
+                need = spec.get("local", "folder")
+                problem = _local_path_problem(path, tuple(need) if isinstance(need, list) else need)
                 if problem:
                     problems.append(f"{key}.local_path: {problem}")
         elif kind == "url" and not source.get("urls"):
@@ -170,7 +173,8 @@ def validate_config(config, schema_path):
     errors = sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path))
     faulty = {e.absolute_path[0] for e in errors
               if len(e.absolute_path) > 1 and e.absolute_path[1] == "source"}
-    problems = [_describe(e) for e in errors] + source_problems(config, skip=faulty)
+    problems = [_describe(e) for e in errors] + source_problems(config, skip=faulty,
+                                                                specs=source_specs(schema))
     if problems:
         raise ConfigError("\n".join(problems))
     return config

@@ -9,8 +9,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from ..catsdogs.data import csv_lines, read_csv_checked
 from ..errors import InputError
+from ..tables import csv_lines, read_csv_checked
 
 SPLITS = ("train", "validation")
 CLASSES = (0, 1)  # 0: no upcall, 1: upcall (train.csv's label)
