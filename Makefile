@@ -38,6 +38,7 @@ report: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench_spectrogram.py $(if $(BENCH_DIR),--dir $(BENCH_DIR))
+	$(BIN)/python scripts/bench_models.py
 
 lint: $(STAMP)
 	$(BIN)/snakemake --lint

@@ -22,6 +22,8 @@ rule catsdogs_raw:
         truth=f"{CATSDOGS}/ground_truth.csv",
     log:
         f"{CATSDOGS}/logs/raw.log",
+    benchmark:
+        f"{CATSDOGS}/benchmarks/raw.tsv"
     conda:
         CONDA_ENV
     params:
@@ -46,6 +48,8 @@ rule catsdogs_decode:
         samples=f"{CATSDOGS}/audio/samples.npy",
     log:
         f"{CATSDOGS}/logs/decode.log",
+    benchmark:
+        f"{CATSDOGS}/benchmarks/decode.tsv"
     conda:
         CONDA_ENV
     params:
@@ -63,6 +67,8 @@ rule catsdogs_split:
         table=f"{CATSDOGS}/splits/{{protocol}}.csv",
     log:
         f"{CATSDOGS}/logs/split_{{protocol}}.log",
+    benchmark:
+        f"{CATSDOGS}/benchmarks/split_{{protocol}}.tsv"
     wildcard_constraints:
         protocol="original|clean",
     conda:

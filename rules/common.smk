@@ -1,9 +1,14 @@
 # What every study uses: the configuration check, paths, the target registry, notebook
 # parameters and the source files each entry point imports. No study is named here: each
 # rules/<study>.smk registers its own targets with register_study().
+import os
 import sys
 
 import yaml as _yaml
+
+# TensorFlow's C++ start-up notices (oneDNN, CPU instructions) would fill the console between
+# Snakemake's progress lines; every job inherits this. TF_CPP_MIN_LOG_LEVEL=0 brings them back.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
 

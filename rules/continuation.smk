@@ -26,6 +26,8 @@ rule continuation_raw:
         truth=f"{CONTINUATION}/ground_truth.csv",
     log:
         f"{CONTINUATION}/logs/raw.log",
+    benchmark:
+        f"{CONTINUATION}/benchmarks/raw.tsv"
     conda:
         CONDA_ENV
     params:
@@ -50,6 +52,8 @@ rule continuation_convert:
         table=f"{CONTINUATION}/audio.csv",
     log:
         f"{CONTINUATION}/logs/convert.log",
+    benchmark:
+        f"{CONTINUATION}/benchmarks/convert.tsv"
     conda:
         CONDA_ENV
     params:
@@ -67,6 +71,8 @@ rule continuation_split:
         table=f"{CONTINUATION}/splits/{{protocol}}.csv",
     log:
         f"{CONTINUATION}/logs/split_{{protocol}}.log",
+    benchmark:
+        f"{CONTINUATION}/benchmarks/split_{{protocol}}.tsv"
     wildcard_constraints:
         protocol="original|clean",
     conda:

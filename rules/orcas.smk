@@ -22,6 +22,8 @@ rule orcas_raw:
         truth=f"{ORCAS}/ground_truth.csv",
     log:
         f"{ORCAS}/logs/raw.log",
+    benchmark:
+        f"{ORCAS}/benchmarks/raw.tsv"
     conda:
         CONDA_ENV
     params:
@@ -43,6 +45,8 @@ rule orcas_convert:
         table=f"{ORCAS}/audio.csv",
     log:
         f"{ORCAS}/logs/convert.log",
+    benchmark:
+        f"{ORCAS}/benchmarks/convert.tsv"
     conda:
         CONDA_ENV
     params:
@@ -59,6 +63,8 @@ rule orcas_split:
         table=f"{ORCAS}/splits/recordings.csv",
     log:
         f"{ORCAS}/logs/split.log",
+    benchmark:
+        f"{ORCAS}/benchmarks/split.tsv"
     conda:
         CONDA_ENV
     params:

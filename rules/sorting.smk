@@ -23,6 +23,8 @@ rule sorting_raw:
         truth=f"{SORTING}/ground_truth.csv",
     log:
         f"{SORTING}/logs/raw.log",
+    benchmark:
+        f"{SORTING}/benchmarks/raw.tsv"
     conda:
         CONDA_ENV
     params:
@@ -44,6 +46,8 @@ rule sorting_convert:
         table=f"{SORTING}/audio/music.csv",
     log:
         f"{SORTING}/logs/convert.log",
+    benchmark:
+        f"{SORTING}/benchmarks/convert.tsv"
     conda:
         CONDA_ENV
     params:
@@ -60,6 +64,8 @@ rule sorting_controls:
         truth=f"{SORTING}/audio/controls.csv",
     log:
         f"{SORTING}/logs/controls.log",
+    benchmark:
+        f"{SORTING}/benchmarks/controls.tsv"
     conda:
         CONDA_ENV
     params:

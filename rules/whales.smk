@@ -41,6 +41,8 @@ rule whales_raw:
         truth=f"{WHALES}/ground_truth.csv",
     log:
         f"{WHALES}/logs/raw.log",
+    benchmark:
+        f"{WHALES}/benchmarks/raw.tsv"
     conda:
         CONDA_ENV
     params:
@@ -63,6 +65,8 @@ rule whales_render:
         clips=f"{WHALES}/features/clips.csv",
     log:
         f"{WHALES}/logs/render.log",
+    benchmark:
+        f"{WHALES}/benchmarks/render.tsv"
     conda:
         CONDA_ENV
     threads: 8  # capped by --cores
@@ -79,6 +83,8 @@ rule whales_split:
         counts=f"{WHALES}/splits/{{protocol}}_class_counts.csv",
     log:
         f"{WHALES}/logs/split_{{protocol}}.log",
+    benchmark:
+        f"{WHALES}/benchmarks/split_{{protocol}}.tsv"
     wildcard_constraints:
         protocol="digits|stratified",
     conda:

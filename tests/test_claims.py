@@ -103,3 +103,10 @@ def test_a_broken_claims_file_is_one_clear_error(tmp_path):
     bad.write_text("- id: X1\n  claim: c\n")
     with pytest.raises(InputError, match="X1 lacks source, original, rule"):
         claims.load_claims(bad)
+
+
+def test_a_claim_needing_a_run_this_configuration_does_not_make_is_not_run(results):
+    rule = {"kind": "at_least", "value": 0.5}
+    row, = claims.study_rows("s", [claim(rule, "models/other.json:accuracy")], results, False, "",
+                             available={M})
+    assert row["verdict"] == "not run" and "needs models/other.json" in row["ours"]

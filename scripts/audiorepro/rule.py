@@ -1,6 +1,7 @@
 """Running a rule's entry point: logging to the rule's log, one clear line for bad input, the
 Keras backend, and the settings a training backup must match."""
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -18,7 +19,7 @@ def run(snakemake, main):
     """Call ``main(snakemake)``; bad input ends the job with one line naming the file and problem."""
     handlers = [logging.StreamHandler(sys.stderr)]
     if snakemake.log:
-        handlers.append(logging.FileHandler(snakemake.log[0], mode="w"))
+        handlers.append(logging.FileHandler(snakemake.log[0], mode="a"))  # after start-up notices
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s",
                         handlers=handlers, force=True)
     try:
@@ -28,12 +29,35 @@ def run(snakemake, main):
         sys.exit(1)
 
 
+@contextlib.contextmanager
+def native_stderr_to(path):
+    """Send what native code writes to the process's stderr (file descriptor 2: TensorFlow's C++
+    start-up notices, a notebook kernel's output) to ``path`` instead of the console for the
+    block, unless TF_CPP_MIN_LOG_LEVEL=0 asks for everything. Python's own errors still reach
+    the console: the descriptor is restored before an exception leaves the block."""
+    if path is None or os.environ.get("TF_CPP_MIN_LOG_LEVEL") == "0":
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(path, "ab") as target:
+        os.dup2(target.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
 def use_backend(snakemake):
     """Select the rule's Keras backend (``params.backend``; KERAS_BACKEND in the environment
-    wins) before keras is first imported. TensorFlow's C++ start-up notices are silenced unless
-    TF_CPP_MIN_LOG_LEVEL is set."""
+    wins) and import Keras, its start-up notices going to the job's log rather than the console
+    (TF_CPP_MIN_LOG_LEVEL=0 shows them)."""
     os.environ.setdefault("KERAS_BACKEND", snakemake.params.backend)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    with native_stderr_to(snakemake.log[0] if snakemake.log else None):
+        import keras  # noqa: F401
     return os.environ["KERAS_BACKEND"]
 
 

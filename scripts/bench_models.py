@@ -1,0 +1,236 @@
+"""Benchmarks of the trained models, printed as name=value lines (make bench runs it).
+
+* ``<study>_input_efficiency``: training steps per second with the study's real input pipeline
+  (its batch stream, as the training rule builds it) divided by the same model fed the same
+  batches from tensors already in memory. 1.0 means the pipeline never starves the model.
+* ``orcas_scan_realtime`` (audio seconds per wall second) of the fast scan, beside
+  ``orcas_stepwise_realtime``, the original's step-by-step loop, and their ratio.
+* ``continuation_generation_speedup``: stateful generation against the original's re-run of the
+  whole sequence at every step (the same frames).
+* ``cpu_utilisation``: CPU seconds of a representative part of the run (the tiny catsdogs
+  chain, every rule from raw data to figures) over its wall seconds times the cores it had.
+
+Models have the default configuration's sizes (``config/config.yaml``) with untrained weights:
+speed does not depend on what the weights learned. The data are random, of the real shapes.
+"""
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+
+from audiorepro.training import epoch_batches  # noqa: E402
+
+CONFIG = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+
+
+def steps_per_second(model, stream, steps):
+    """Train steps per second over ``steps`` batches of ``stream`` (after one warm-up epoch that
+    traces the step function)."""
+    model.fit(stream, epochs=1, steps_per_epoch=min(2, len(stream)), verbose=0, shuffle=False)
+    start = time.perf_counter()
+    model.fit(stream, epochs=1, steps_per_epoch=steps, verbose=0, shuffle=False)
+    return steps / (time.perf_counter() - start)
+
+
+def input_efficiency(build, stream, steps):
+    """Steps per second fed by ``stream`` over steps per second fed the same batches from memory
+    (two models built alike, so both start from the same state)."""
+    steps = min(steps, len(stream))
+    held = [stream[i] for i in range(steps)]
+    in_memory = epoch_batches(steps, lambda epoch, index: held[index])
+    real = steps_per_second(build(), stream, steps)
+    memory = steps_per_second(build(), in_memory, steps)
+    return real / memory, real, memory
+
+
+def catsdogs(steps):
+    from audiorepro.catsdogs import batches, model
+
+    c = CONFIG["catsdogs"]
+    t = c["training"]
+    rng = np.random.default_rng(0)
+    vectors = {label: rng.normal(0, 1, 300 * t["window"]).astype(np.float32) for label in (0, 1)}
+    stream = batches.window_dataset(vectors, t["batch_size"], t["window"], t["threshold"],
+                                    t["steps_per_epoch"], t["seed"])
+    return input_efficiency(
+        lambda: model.compiled_classifier(t["window"], c["model"], t["learning_rate"]), stream, steps)
+
+
+def whales(steps, net="alexnet"):
+    from audiorepro.whales import model, solver
+
+    c = CONFIG["whales"]
+    size = tuple(c["image"]["size"])
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (2000, *size, 1), dtype=np.uint8)
+    labels = rng.integers(0, 2, 2000)
+    batch = c["training"]["batch_size"][net]
+
+    def build():
+        keras.utils.set_random_seed(0)
+        network = {"alexnet": model.alexnet, "googlenet": model.googlenet}[net](
+            (*size, 1), width=c["width"], caffe_init=c["init"] == "caffe")
+        solver.compile_classifier(network, keras.optimizers.SGD(0.01), model.GOOGLENET_LOSS_WEIGHTS)
+        return network
+
+    outputs = list(build().output_names) if net == "googlenet" else None
+    stream = solver.image_batches(images, labels, images.mean(0), batch, 0, outputs)
+    return input_efficiency(build, stream, steps)
+
+
+def continuation(steps):
+    from audiorepro.continuation import batches, model
+
+    c = CONFIG["continuation"]
+    m, t = c["model"], c["training"]
+    rng = np.random.default_rng(0)
+    seqs = rng.normal(0, 0.1, (160, m["seq_len"], m["frame"])).astype(np.float32)
+    stream = batches.sequence_batches(seqs[:, :-1], seqs[:, 1:], t["batch_size"])
+    return input_efficiency(
+        lambda: model.continuation_model(m["frame"], m["units"], m["layers"], cell=m["cell"],
+                                         learning_rate=t["learning_rate"]), stream, steps)
+
+
+def sorting(steps):
+    from audiorepro.sorting import batches, data, model
+
+    c = CONFIG["sorting"]
+    rate = c["audio"]["rate"]
+    rng = np.random.default_rng(0)
+    songs = data.as_songs([rng.normal(0, 0.2, 30 * rate).astype(np.float32) for _ in range(20)])
+    n, length = 3, data.samples_of(0.03, rate)
+    pads = tuple(data.samples_of(v, rate) for v in c["sampling"]["pad_seconds"])
+    draws = data.draw_samples(songs, c["sampling"]["n_samples"], n, length, "random_per_gap",
+                              pads, rng)
+    stream = batches.jigsaw_batches(songs, draws, c["training"]["batch_size"], 0)
+    m = c["model"]
+    return input_efficiency(
+        lambda: model.sorter_model(n, length, 16, m["encoder_hidden"], m["sorter_hidden"],
+                                   m["batch_norm"], m["learning_rate"]), stream, steps)
+
+
+def orcas_model(network="lstm"):
+    from audiorepro.orcas import model
+
+    c = CONFIG["orcas"]
+    m, t = c["model"], c["training"]
+    common = dict(window=m["window"], hidden=m["hidden"], classes=m["classes"],
+                  batch_size=t["batch_size"], learning_rate=t["learning_rate"], seed=0,
+                  jit_compile=False)
+    if network == "lstm":
+        return model.lstm_model(units=m["units"], **common)
+    return model.baseline_model(**common)
+
+
+def orcas(steps):
+    from audiorepro.orcas import batches
+
+    c = CONFIG["orcas"]
+    t = c["training"]
+    rng = np.random.default_rng(0)
+    recordings = {f"tape{i}": (rng.normal(0, 3000, 60 * 16000)).astype(np.int16) for i in range(4)}
+    stream = batches.segment_stream(recordings, batch_size=t["batch_size"],
+                                    segment_seconds=t["segment_seconds"], seed=0,
+                                    bptt_steps=t["bptt_steps"], window=c["model"]["window"],
+                                    rate=c["audio"]["rate"], mu=c["model"]["classes"] - 1)
+    return input_efficiency(orcas_model, stream, steps)
+
+
+def orcas_scan(seconds):
+    from audiorepro.orcas import scan
+
+    c = CONFIG["orcas"]
+    rate = c["audio"]["rate"]
+    geometry = dict(window=c["model"]["window"], hop=c["scan"]["hop"],
+                    keep_every=c["scan"]["keep_every"])
+    net = orcas_model()
+    audio = np.random.default_rng(0).normal(0, 3000, int(seconds * rate)).astype(np.int16)
+    scanner = scan.make_scanner(net, warmup_steps=c["scan"]["warmup_steps"],
+                                chunks=c["scan"]["chunks"], **geometry)
+    scanner(audio[: rate * 5])  # trace
+    start = time.perf_counter()
+    scanner(audio)
+    fast = seconds / (time.perf_counter() - start)
+    excerpt = audio[: 2 * rate]
+    start = time.perf_counter()
+    scan.scan_units_stepwise(net, excerpt, **geometry)
+    stepwise = 2.0 / (time.perf_counter() - start)
+    return fast, stepwise
+
+
+def continuation_generation():
+    from audiorepro.continuation import generate, model
+
+    m = CONFIG["continuation"]["model"]
+    net = model.continuation_model(m["frame"], m["units"], m["layers"], cell=m["cell"])
+    seed = np.random.default_rng(0).normal(0, 0.1, (m["seq_len"], m["frame"])).astype(np.float32)
+    return generate.compare_generators(net, seed, CONFIG["continuation"]["generation"]["compare_steps"])
+
+
+def cpu_utilisation(cores):
+    """(CPU seconds of every process) / (wall seconds x cores) of the tiny catsdogs chain."""
+    part = ROOT / "tests" / "config" / "tiny.yaml"
+    with tempfile.TemporaryDirectory(prefix="bench_cpu_") as work:
+        only = Path(work) / "only.yaml"
+        only.write_text("studies: [catsdogs]\n")
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        subprocess.run([str(Path(sys.executable).parent / "snakemake"), "-s", str(ROOT / "Snakefile"),
+                        "--directory", work, "--cores", str(cores), "--resources", "gpu=1",
+                        "--configfile", str(part), str(only), "--quiet", "all"],
+                       check=True, capture_output=True)
+        wall = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return cpu / (wall * cores), wall, cpu
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=20, help="training steps timed per model")
+    parser.add_argument("--scan-seconds", type=float, default=120.0)
+    parser.add_argument("--cores", type=int, default=os.cpu_count())
+    parser.add_argument("--skip-cpu", action="store_true", help="leave out cpu_utilisation")
+    args = parser.parse_args(argv)
+
+    print(f"machine={os.cpu_count()} cpus; backend={keras.backend.backend()}; "
+          f"keras={keras.__version__}")
+    for name, measure in [("catsdogs", catsdogs), ("whales_alexnet", whales),
+                          ("whales_googlenet", lambda s: whales(s, "googlenet")),
+                          ("continuation", continuation), ("sorting", sorting), ("orcas", orcas)]:
+        ratio, real, memory = measure(args.steps)
+        print(f"{name}_steps_per_second={real:.2f}")
+        print(f"{name}_steps_per_second_in_memory={memory:.2f}")
+        print(f"{name}_input_efficiency={ratio:.3f}")
+    fast, stepwise = orcas_scan(args.scan_seconds)
+    print(f"orcas_scan_realtime={fast:.1f}")
+    print(f"orcas_stepwise_realtime={stepwise:.2f}")
+    print(f"orcas_scan_speedup={fast / stepwise:.0f}")
+    generation = continuation_generation()
+    print(f"continuation_generation_speedup={generation['speedup']:.1f}")
+    print(f"continuation_generation_max_difference={generation['max_abs_difference']:.2g}")
+    if not args.skip_cpu:
+        ratio, wall, cpu = cpu_utilisation(args.cores)
+        print(f"cpu_utilisation_wall_seconds={wall:.1f}")
+        print(f"cpu_utilisation_cpu_seconds={cpu:.1f}")
+        print(f"cpu_utilisation={ratio:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
