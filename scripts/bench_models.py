@@ -38,13 +38,27 @@ from audiorepro.training import epoch_batches  # noqa: E402
 CONFIG = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
 
 
-def steps_per_second(model, stream, steps):
-    """Train steps per second over ``steps`` batches of ``stream`` (after one warm-up epoch that
-    traces the step function)."""
-    model.fit(stream, epochs=1, steps_per_epoch=min(2, len(stream)), verbose=0, shuffle=False)
-    start = time.perf_counter()
-    model.fit(stream, epochs=1, steps_per_epoch=steps, verbose=0, shuffle=False)
-    return steps / (time.perf_counter() - start)
+class StepClock(keras.callbacks.Callback):
+    """Wall time of every training step (the batch is fetched inside the step)."""
+
+    def on_train_begin(self, logs=None):
+        self.times = []
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.started = time.perf_counter()
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.times.append(time.perf_counter() - self.started)
+
+
+def steps_per_second(model, stream, steps, skip=5):
+    """Training steps per second: one over the median step time of ``steps`` steps of one epoch
+    of ``stream``, the first ``skip`` left out (tracing, warm-up). A median of steps inside one
+    epoch leaves out what a whole ``fit`` call costs on top (setting up the epoch)."""
+    clock = StepClock()
+    model.fit(stream, epochs=1, steps_per_epoch=steps, verbose=0, shuffle=False,
+              callbacks=[clock])
+    return 1.0 / float(np.median(clock.times[skip:]))
 
 
 def input_efficiency(build, stream, steps):
@@ -99,7 +113,7 @@ def continuation(steps):
     c = CONFIG["continuation"]
     m, t = c["model"], c["training"]
     rng = np.random.default_rng(0)
-    seqs = rng.normal(0, 0.1, (160, m["seq_len"], m["frame"])).astype(np.float32)
+    seqs = rng.normal(0, 0.1, (800, m["seq_len"], m["frame"])).astype(np.float32)
     stream = batches.sequence_batches(seqs[:, :-1], seqs[:, 1:], t["batch_size"])
     return input_efficiency(
         lambda: model.continuation_model(m["frame"], m["units"], m["layers"], cell=m["cell"],
@@ -202,7 +216,7 @@ def cpu_utilisation(cores):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=20, help="training steps timed per model")
+    parser.add_argument("--steps", type=int, default=40, help="training steps timed per model")
     parser.add_argument("--scan-seconds", type=float, default=120.0)
     parser.add_argument("--cores", type=int, default=os.cpu_count())
     parser.add_argument("--skip-cpu", action="store_true", help="leave out cpu_utilisation")

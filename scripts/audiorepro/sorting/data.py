@@ -331,23 +331,31 @@ def overlapping(train, valid, songs):
 # --- batches --------------------------------------------------------------------------------------
 
 
-def batch_maker(songs, draws, batch_size, seed, shuffle=True):
+def batch_maker(songs, draws, batch_size, seed, shuffle=True, cache_bytes=256 * 2**20):
     """(n_batches, make_batch) for :func:`audiorepro.training.epoch_batches`: batch ``index`` of
     epoch ``epoch`` is (x, label) of the draws at rows ``order[index * batch_size : ...]``, where
     ``order`` is a permutation seeded by (seed, epoch) (or the identity without ``shuffle``), so
-    batches are a pure function of (seed, epoch, index)."""
+    batches are a pure function of (seed, epoch, index). When a whole epoch's audio fits in
+    ``cache_bytes`` it is cut once per epoch and batches are slices of it (a batch of a small
+    model trains in about as long as cutting it takes); otherwise each batch is cut alone."""
     songs = as_songs(songs)
     n = len(draws)
     if n == 0:
         raise InputError("n_samples", "no samples to make batches of")
+    whole_epoch = n * draws.n_chunks * draws.chunk_len * 4 <= cache_bytes
     cache = {}
 
     def make_batch(epoch, index):
         if epoch not in cache:
             cache.clear()
-            cache[epoch] = (np.random.default_rng([seed, 3, epoch]).permutation(n) if shuffle
-                            else np.arange(n))
-        return cut(songs, draws, cache[epoch][index * batch_size : (index + 1) * batch_size])
+            order = (np.random.default_rng([seed, 3, epoch]).permutation(n) if shuffle
+                     else np.arange(n))
+            cache[epoch] = (order, cut(songs, draws, order) if whole_epoch else None)
+        order, epoch_audio = cache[epoch]
+        part = slice(index * batch_size, (index + 1) * batch_size)
+        if epoch_audio is not None:
+            return epoch_audio[0][part], epoch_audio[1][part]
+        return cut(songs, draws, order[part])
 
     return math.ceil(n / batch_size), make_batch
 
