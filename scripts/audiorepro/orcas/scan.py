@@ -13,6 +13,7 @@ cuts the recording into many chunks that run side by side as one batch; each chu
 forgotten that start by then (the first chunk starts at the recording's start and is exact).
 """
 
+import keras
 import numpy as np
 
 from .data import n_outputs, to_float
@@ -84,7 +85,10 @@ def make_scanner(model, *, window=16, hop=1, keep_every=16, warmup_steps=1024, c
         n_chunks = int(np.clip((total - warm) // max(min_stretch * warm, keep), 1, chunks))
         stretch = -(-max(total - warm, 1) // (n_chunks * keep)) * keep
         n_chunks = max(1, -(-(total - warm) // stretch))
-        groups = max(1, min(int(threads), n_chunks))
+        # TensorFlow runs one compiled function from several threads at once; JAX and torch
+        # reuse (donate) the model's buffers between calls, so there the groups run in turn
+        parallel = int(threads) if keras.backend.backend() == "tensorflow" else 1
+        groups = max(1, min(parallel, n_chunks))
         size = -(-n_chunks // groups)  # chunks per group; the last group may run spare chunks
         length = warm + stretch  # chunk i runs steps i * stretch + [0, length)
         calls = -(-length // piece)
