@@ -45,8 +45,12 @@ def lstm_model(window=16, units=64, hidden=(512,), classes=128, batch_size=None,
     total 127,872.
     """
     inputs = keras.Input((None, window), batch_size=batch_size, name="windows")
+    # On the torch backend the fused LSTM kernel keeps the initial state that a stateful layer
+    # then updates in place, which breaks the backward pass (keras-team/keras#23462); Keras'
+    # step-by-step path copies the state first.
+    fused = "auto" if keras.backend.backend() != "torch" else False
     lstm = layers.LSTM(units, return_sequences=True, stateful=stateful, unit_forget_bias=True,
-                       seed=seed, name=UNITS_LAYER)(inputs)
+                       seed=seed, use_cudnn=fused, name=UNITS_LAYER)(inputs)
     x = layers.Concatenate(name="stack_raw_audio")([inputs, lstm])
     model = keras.Model(inputs, _head(x, hidden, classes, seed), name="orcas_lstm")
     return _compile(model, learning_rate, jit_compile)

@@ -70,7 +70,8 @@ class CaffePool2D(keras.layers.Layer):
                 x = ops.pad(x, pads, constant_values=float("-inf"))
             return ops.max_pool(x, k, s, padding="valid")
         pooled = ops.average_pool(ops.pad(x, pads), k, s, padding="valid")
-        return pooled * self._coverage(x.shape[1], x.shape[2], out_h, out_w)
+        coverage = self._coverage(x.shape[1], x.shape[2], out_h, out_w)
+        return pooled * ops.convert_to_tensor(coverage, dtype=pooled.dtype)  # a tensor for torch
 
     def _coverage(self, height, width, out_h, out_w):
         def along(size, count):
