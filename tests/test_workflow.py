@@ -308,3 +308,42 @@ def test_the_claims_table_lists_every_claim_of_every_study(built):
     assert table.set_index("id").loc["N1"].verdict == "holds"
     md = (built / "results" / "claims.md").read_text()
     assert md.startswith("36 claims:") and "| C1 |" in md
+
+
+@pytest.mark.parametrize("target, staging_in, name", [
+    ("results/whales/raw", "results/whales", ".raw.partial-"),  # a raw rule
+    ("results/whales/features/images.npy", "results/whales/features", ".train.partial-"),  # render
+])
+def test_a_rerun_after_kill_9_leaves_no_staging_behind(tmp_path, target, staging_in, name):
+    """kill -9 while a rule fills its staging folder; the same command again finishes the job
+    and removes what the killed one left."""
+    import signal
+    import subprocess
+    import time
+
+    from conftest import ROOT, SNAKEMAKE
+
+    bigger = tmp_path / "bigger.yaml"  # enough clips that the kill lands mid-write
+    bigger.write_text("whales:\n  synthetic:\n    n_train: 3000\nstudies: [whales]\n")
+    configs = [TINY, bigger]
+    if "features" in target:
+        run_snakemake(tmp_path, "results/whales/raw", configfiles=configs)
+    cmd = [str(SNAKEMAKE), target, "-s", str(ROOT / "Snakefile"), "--directory", str(tmp_path),
+           "--cores", "2", "--resources", "gpu=1", "--configfile", *map(str, configs)]
+    job = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, start_new_session=True)
+    folder, deadline, seen = tmp_path / staging_in, time.time() + 120, []
+    while time.time() < deadline and job.poll() is None and not seen:
+        seen = [p for p in folder.glob(f"{name}*")] if folder.is_dir() else []
+        time.sleep(0.01)
+    assert seen and job.poll() is None, "the rule finished before its staging could be seen"
+    time.sleep(0.3)  # let it write into the staging folder
+    os.killpg(job.pid, signal.SIGKILL)
+    job.wait()
+    assert any(p.exists() for p in seen)  # the killed job's debris
+
+    run_snakemake(tmp_path, "--unlock", configfiles=configs)
+    run_snakemake(tmp_path, target, configfiles=configs)
+    assert (tmp_path / target).exists()
+    left = [p for p in (tmp_path / "results").rglob("*.partial-*")]
+    assert left == []
