@@ -213,15 +213,6 @@ def device_description():
     }
 
 
-class Stopwatch:
-    def __enter__(self):
-        self.start = time.perf_counter()
-        return self
-
-    def __exit__(self, *exc):
-        self.seconds = time.perf_counter() - self.start
-
-
 def parameter_counts(model):
     """Total, trainable and non-trainable parameter counts, as Keras' summary reports them."""
     trainable = sum(math.prod(w.shape) for w in model.trainable_weights)

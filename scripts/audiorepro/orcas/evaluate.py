@@ -260,18 +260,6 @@ def network_metrics(scans, truth, *, window=16, hop=1, keep_every=16, rate=16000
     return _none_for_nan(result)
 
 
-def compare(lstm, baseline):
-    """The LSTM-against-baseline numbers (claim O5) from two :func:`network_metrics` dicts and,
-    optionally, loss summaries (:func:`loss_summary`) under the key ``loss``."""
-    out = {"best_abs_r_lstm": abs(lstm["best_r"] or 0.0),
-           "best_abs_r_baseline": abs(baseline["best_r"] or 0.0)}
-    out["best_abs_r_difference"] = out["best_abs_r_lstm"] - out["best_abs_r_baseline"]
-    if "loss" in lstm and "loss" in baseline:
-        out["final_loss_lstm"] = lstm["loss"]["final"]
-        out["final_loss_baseline"] = baseline["loss"]["final"]
-    return out
-
-
 def loss_summary(history, column="loss"):
     """{final, min, epochs} of a training history (a DataFrame or list of dicts with ``column``)."""
     values = np.asarray([row[column] for row in history] if isinstance(history, list)
