@@ -56,8 +56,9 @@ def load_schema(schema_path):
 
 
 def _has(folder, member):
+    """``member`` is under ``folder``: a folder if it ends in "/", else a file or a folder."""
     path = folder / member.rstrip("/")
-    return path.is_dir() if member.endswith("/") else path.is_file()
+    return path.is_dir() if member.endswith("/") else path.exists()
 
 
 def find_layout(root, layout):
@@ -80,10 +81,12 @@ def find_layout(root, layout):
     return None
 
 
-def _audio_suffixes():
-    from .raw import AUDIO_SUFFIXES  # here: raw imports rule, which imports this module
+# the audio files a local folder of recordings may hold (the raw rules take these suffixes)
+AUDIO_SUFFIXES = (".aif", ".aiff", ".flac", ".m4a", ".mp3", ".ogg", ".wav")
 
-    return tuple(sorted(AUDIO_SUFFIXES))
+
+def _audio_suffixes():
+    return AUDIO_SUFFIXES
 
 
 def holds_audio(folder):

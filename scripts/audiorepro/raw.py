@@ -13,10 +13,10 @@ from pathlib import Path
 
 from . import rule
 from .atomic import atomic_path
+from .config import AUDIO_SUFFIXES
 from .errors import InputError
 from .sources import fetch_raw
 
-AUDIO_SUFFIXES = {".wav", ".mp3", ".flac", ".ogg", ".m4a", ".aif", ".aiff"}
 
 
 def audio_files(folder):

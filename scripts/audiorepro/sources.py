@@ -15,6 +15,7 @@ from pathlib import Path, PurePosixPath
 
 from . import download
 from .atomic import atomic_path, scratch_dir
+from .config import find_layout
 from .errors import InputError
 
 CREDENTIALS_HELP = (
@@ -195,12 +196,10 @@ def safe_extract(archive, target, recurse=True):
 
 def find_layout_root(folder, required):
     """The shallowest folder under ``folder`` that holds every path in ``required``."""
-    folder = Path(folder)
-    for candidate in sorted([folder, *[p for p in folder.rglob("*") if p.is_dir()]],
-                            key=lambda p: len(p.parts)):
-        if all((candidate / r).exists() for r in required):
-            return candidate
-    raise InputError(folder, f"does not contain the expected layout ({', '.join(required)})")
+    found = find_layout(folder, required)
+    if found is None:
+        raise InputError(folder, f"does not contain the expected layout ({', '.join(required)})")
+    return found
 
 
 def _link_or_copy(src, dst):
