@@ -30,19 +30,37 @@ STUDY_CLAIMS_CONTEXT = (
 STUDY_CLAIMS_FILES = (
     {}
 )  # per study: the result files this configuration makes for its claims
+STUDY_GROUND_TRUTH = {}  # per study: whether this run has the annotations its claims may need
 # the rules' conda environment for --software-deployment-method conda (relative to rules/)
 CONDA_ENV = f"../envs/{config['conda_environment']}.yaml"
 
 
-def register_study(name, targets, claims_context=None, claims_files=None):
+def register_study(
+    name, targets, claims_context=None, claims_files=None, ground_truth=True
+):
     """Called by rules/<study>.smk: ``targets`` lists the files `rule all` builds for it;
     ``claims_context`` fills the placeholders of its claims' file references; ``claims_files``
     (paths under results/<study>) are the files this configuration makes that its claims may
     read: a claim needing another one is "not run" (default: every file its claims name).
+    ``ground_truth``: whether this run has the annotations that claims marked ``needs:
+    annotations`` read (synthetic data always do; real recordings only with annotation tables).
     """
     STUDY_TARGETS[name] = targets
     STUDY_CLAIMS_CONTEXT[name] = claims_context or {}
     STUDY_CLAIMS_FILES[name] = claims_files
+    STUDY_GROUND_TRUTH[name] = bool(ground_truth)
+
+
+def short_recordings(study, seconds, key):
+    """Params of a <study>_convert rule: recordings shorter than ``seconds`` (what one unit of
+    the study's input needs; ``key`` is the setting that decides it) stop the rule, all named
+    at once, or are left out with a logged count when <study>.audio.short_recordings is skip."""
+    return {
+        "seconds": float(seconds),
+        "key": key,
+        "policy": config[study]["audio"].get("short_recordings", "error"),
+        "policy_key": f"{study}.audio.short_recordings",
+    }
 
 
 def all_targets(wildcards):

@@ -33,5 +33,8 @@ rule claims:
             s: config[s]["source"]["kind"] for s in config["studies"]
         },
         configuration=lambda wildcards: {s: config[s] for s in config["studies"]},
+        ground_truth=lambda wildcards: {
+            s: STUDY_GROUND_TRUTH.get(s, True) for s in config["studies"]
+        },
     script:
         "../scripts/claims_table.py"

@@ -6,6 +6,16 @@ from audiorepro.sorting.figures import FIGURES as SORTING_FIGURES
 
 SORTING = f"{RESULTS}/sorting"
 SORTING_POINTS = grid_points(config["sorting"]["grid"])
+# the longest span a music grid point cuts from one song: its chunks and the widest pads
+SORTING_SPAN_SECONDS = max(
+    [
+        p["sample_length"] * p["n_chunks"]
+        + (p["n_chunks"] - 1) * config["sorting"]["sampling"]["pad_seconds"][1]
+        for p in SORTING_POINTS.values()
+        if p["dataset"] == "music"
+    ]
+    or [0.0]
+)
 
 
 SORTING_TARGETS = [f"{SORTING}/figures/{f}" for f in SORTING_FIGURES] + [
@@ -52,6 +62,9 @@ rule sorting_convert:
         CONDA_ENV
     params:
         rate=config["sorting"]["audio"]["rate"],
+        short=short_recordings(
+            "sorting", SORTING_SPAN_SECONDS, "sorting.grid (sample_length x n_chunks)"
+        ),
     script:
         "../scripts/recordings_convert.py"
 

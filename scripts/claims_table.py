@@ -35,7 +35,8 @@ def main(snakemake):
             results = claims.Results(Path(p.results) / study)
             rows += claims.study_rows(study, listed, results, p.sources[study] == "synthetic",
                                       configuration(study, p.sources[study], p.configuration[study]),
-                                      available=set(p.available[study]))
+                                      available=set(p.available[study]),
+                                      annotated=p.ground_truth.get(study, True))
     table = pd.DataFrame(rows, columns=claims.COLUMNS)
     with atomic_path(snakemake.output.csv) as tmp:
         table.to_csv(tmp, index=False)
@@ -46,7 +47,7 @@ def main(snakemake):
         shown.to_csv(tmp, index=False)
     with atomic_path(snakemake.output.md) as tmp:
         tmp.write_text(claims.to_markdown(table))
-    rule.log.info("%s", table.verdict.value_counts().to_dict())
+    rule.log.info("%s", table.verdict.str.partition(":")[0].value_counts().to_dict())
 
 
 rule.run(snakemake, main)  # noqa: F821

@@ -6,7 +6,8 @@ from audiorepro.recordings import convert_folder, write_table
 
 
 def main(snakemake):
-    table = convert_folder(snakemake.input.raw, snakemake.output.audio, snakemake.params.rate)
+    table = convert_folder(snakemake.input.raw, snakemake.output.audio, snakemake.params.rate,
+                           short=getattr(snakemake.params, "short", None))
     write_table(table, snakemake.output.table)
     rule.log.info("%d recording(s), %.1f s in all", len(table), table.seconds.sum())
 

@@ -110,3 +110,56 @@ def test_a_claim_needing_a_run_this_configuration_does_not_make_is_not_run(resul
     row, = claims.study_rows("s", [claim(rule, "models/other.json:accuracy")], results, False, "",
                              available={M})
     assert row["verdict"] == "not run" and "needs models/other.json" in row["ours"]
+
+
+@pytest.fixture
+def gaps(tmp_path):
+    """Results with null and NaN measures, one with a recorded reason, and a diverged run."""
+    (tmp_path / "a.json").write_text(json.dumps({
+        "drift": {"second": None}, "r": None, "ok": 0.9,
+        "not_measured": {"drift.second": "no drift within the 30 s generated"}}))
+    (tmp_path / "b.json").write_text('{"value": NaN, "other": 1.0}')
+    (tmp_path / "c.json").write_text(json.dumps({"accuracy": 0.99, "diverged": True}))
+    return claims.Results(tmp_path)
+
+
+@pytest.mark.parametrize("rule", [{"kind": "range", "low": 30, "high": 70},
+                                  {"kind": "at_least", "value": 1}, {"kind": "greater"},
+                                  {"kind": "ordering"}, {"kind": "equals", "value": 3}])
+def test_a_null_measure_is_not_measured_with_its_reason_never_a_crash(gaps, rule):
+    row, = claims.study_rows("s", [claim(rule, ["a.json:drift.second", "a.json:ok"])], gaps,
+                             False, "")
+    assert row["verdict"] == "not measured: no drift within the 30 s generated"
+    assert row["ours"] == "- / 0.9"
+
+
+def test_a_nan_measure_without_a_reason_says_which_value_is_absent(gaps):
+    row, = claims.study_rows("s", [claim({"kind": "at_most", "value": 2}, "b.json:value")], gaps,
+                             False, "")
+    assert row["verdict"] == "not measured: b.json records no value for value"
+    row, = claims.study_rows("s", [claim({"kind": "greater"}, ["a.json:ok", "a.json:r"])],
+                             gaps, False, "")
+    assert row["verdict"] == "not measured: a.json records no value for r"
+
+
+def test_a_diverged_training_never_holds(gaps):
+    row, = claims.study_rows("s", [claim({"kind": "at_least", "value": 0.5}, "c.json:accuracy")],
+                             gaps, False, "")
+    assert row["verdict"] == "training diverged" and "c.json" in row["ours"]
+
+
+def test_claims_needing_annotations_are_not_testable_without_them(results):
+    row = claim({"kind": "at_least", "value": 0.5}, f"{M}:accuracy")
+    row["needs"] = "annotations"
+    without, = claims.study_rows("s", [row], results, False, "", annotated=False)
+    assert without["verdict"] == "not testable: no annotations"
+    with_them, = claims.study_rows("s", [row], results, False, "", annotated=True)
+    assert with_them["verdict"] == "holds"
+
+
+def test_the_summary_counts_verdicts_by_kind(gaps):
+    rows = claims.study_rows("s", [claim({"kind": "at_least", "value": 1}, "a.json:r"),
+                                   claim({"kind": "at_least", "value": 1}, "b.json:value")],
+                             gaps, False, "")
+    text = claims.to_markdown(pd.DataFrame(rows, columns=claims.COLUMNS))
+    assert text.startswith("2 claims: 2 not measured.")

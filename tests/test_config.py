@@ -300,3 +300,48 @@ def test_conda_environments_are_the_lock_without_development_tools():
 
 def _pins_of(text):
     return [l.split("==")[0] for l in text.splitlines() if "==" in l and not l.startswith("#")]
+
+
+# --- settings that could only fail inside a job are refused at start-up ---------------------------
+
+@pytest.mark.parametrize("study, path, value, message", [
+    ("sorting", ["sampling", "pad_seconds"], [0.01, 0.0],
+     "config key sorting.sampling.pad_seconds: [0.01, 0.0] is reversed"),
+    ("sorting", ["grid", 0, "sample_length"], [0.01, 1e-5],
+     "config key sorting.grid[0].sample_length: 1e-05 s is 0.16 samples at 16000 Hz"),
+    ("continuation", ["split", "fractions"], [0.8, 0.1, 0.2],
+     "config key continuation.split.fractions: [0.8, 0.1, 0.2] add to 1.1"),
+    ("continuation", ["split", "fractions"], [1.0, 0.0, 0.0],
+     "the train and valid shares must be above 0"),
+    ("continuation", ["drift", "percentiles"], [99.0, 1.0],
+     "config key continuation.drift.percentiles: [99.0, 1.0]"),
+    ("orcas", ["evaluation", "top_units"], 65,
+     "config key orcas.evaluation.top_units: 65 units asked for, but the lstm has 64"),
+    ("orcas", ["training", "segment_seconds"], 0.001,
+     "config key orcas.training.segment_seconds: 0.001 s is 16 samples, less than one update"),
+    ("orcas", ["scan", "keep_every"], 100000,
+     "config key orcas.scan.keep_every: 100000 steps of 1 sample(s) keep one output every 6.25 s"),
+])
+def test_settings_that_can_only_fail_later_stop_the_start(study, path, value, message):
+    config = load("config.yaml")
+    section = config[study]
+    for key in path[:-1]:
+        section = section[key]
+    section[path[-1]] = value
+    with pytest.raises(ConfigError) as err:
+        validate_config(config, SCHEMA)
+    assert message in str(err.value)
+    assert len(str(err.value).splitlines()) == 1  # one line, for this one problem
+
+
+def test_setting_checks_skip_studies_not_built_and_sections_the_schema_refused():
+    config = load("config.yaml")
+    config["sorting"]["sampling"]["pad_seconds"] = [0.01, 0.0]
+    config["studies"] = ["catsdogs"]
+    assert validate_config(config, SCHEMA) is config
+    config["studies"] = ["sorting"]
+    config["sorting"]["audio"]["rate"] = "fast"
+    with pytest.raises(ConfigError) as err:
+        validate_config(config, SCHEMA)
+    assert str(err.value).startswith("config key sorting.audio.rate: 'fast' is of type str")
+    assert "pad_seconds" not in str(err.value)  # not judged on a section that failed the schema

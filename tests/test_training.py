@@ -111,3 +111,47 @@ def test_an_incomplete_backup_folder_is_removed(tmp_path, caplog):
 def test_fingerprint_depends_on_every_setting():
     assert fingerprint({"a": 1, "b": [1, 2]}) == fingerprint({"b": [1, 2], "a": 1})
     assert fingerprint({"a": 1}) != fingerprint({"a": 2})
+
+
+def nan_in_epoch(seed, epoch_with_nan, n_batches=2, scale=1.0):
+    """A stream whose targets are NaN in one epoch (a broken validation set, say)."""
+    def make(epoch, index):
+        rng = np.random.default_rng([seed, epoch, index])
+        x = rng.normal(size=(8, 5)).astype("float32") * scale
+        y = (x.sum(1, keepdims=True) > 0).astype("float32")
+        return x, (np.full_like(y, np.nan) if epoch == epoch_with_nan else y)
+
+    return epoch_batches(n_batches, make)
+
+
+def test_a_nan_validation_epoch_never_freezes_the_best_checkpoint(tmp_path, caplog):
+    fitter = ResumableFit(tmp_path / "model.keras", tmp_path / "history.csv", tmp_path / "backup",
+                          {"s": 1}, monitor="val_loss", mode="min")
+    with caplog.at_level(logging.WARNING, logger="audiorepro"):
+        history = fitter.fit(build(), stream(1), 4, validation=nan_in_epoch(2, 0), verbose=0)
+    assert np.isnan(history[0]["val_loss"]) and all(np.isfinite(r["val_loss"]) for r in history[1:])
+    finite = [r["val_loss"] for r in history[1:]]
+    assert fitter.best == min(finite) and fitter.best_epoch == 2 + int(np.argmin(finite))
+    assert "val_loss is nan" in caplog.text
+    assert fitter.divergence is None  # the training loss stayed finite
+    assert (tmp_path / "model.keras").exists()
+
+
+def test_a_nan_training_loss_stops_training_and_is_reported_as_divergence(tmp_path, caplog):
+    fitter = ResumableFit(tmp_path / "model.keras", tmp_path / "history.csv", tmp_path / "backup",
+                          {"s": 2}, monitor="val_loss", mode="min")
+    with caplog.at_level(logging.WARNING, logger="audiorepro"):
+        history = fitter.fit(build(), nan_in_epoch(1, 1), 5, validation=stream(2, 2), verbose=0)
+    assert len(history) == 2  # stopped after the epoch whose loss was NaN
+    assert fitter.divergence == "the training loss became nan at epoch 2"
+    assert fitter.best_epoch == 1 and "training diverged" in caplog.text
+    assert (tmp_path / "model.keras").exists()
+
+
+def test_divergence_names_a_loss_that_blew_up_after_learning():
+    from audiorepro.training import divergence
+
+    assert divergence([{"epoch": 0, "loss": 1.0}, {"epoch": 1, "loss": 0.5}]) is None
+    grown = [{"epoch": 0, "loss": 0.01}, {"epoch": 1, "loss": 0.005}, {"epoch": 2, "loss": 5e13}]
+    assert "grew from its lowest 0.005 to 5e+13" in divergence(grown)
+    assert "inf at epoch 1" in divergence([{"epoch": 0, "loss": float("inf")}])

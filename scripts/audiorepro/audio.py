@@ -102,6 +102,78 @@ def read_audio(path, rate=None, channels=1, min_seconds=None, max_seconds=None):
     return np.ascontiguousarray(samples), file_rate
 
 
+def sniff_suffix(path):
+    """The audio container of ``path`` judged by its first bytes, as the suffix the raw rules
+    use (".wav", ".mp3", ...), or None when the bytes are no audio container this knows. For
+    files whose name does not say what they are (a URL like ``.../download?id=3``)."""
+    with open(path, "rb") as f:
+        head = f.read(12)
+    if len(head) < 4:
+        return None
+    if head[:4] in (b"RIFF", b"RF64") and head[8:12] == b"WAVE":
+        return ".wav"
+    if head[:4] == b"FORM" and head[8:12] in (b"AIFF", b"AIFC"):
+        return ".aiff"
+    magic = {b"fLaC": ".flac", b"OggS": ".ogg", b"caff": ".caf", b".snd": ".au",
+             b"\x1aE\xdf\xa3": ".mka", b"wvpk": ".wv"}
+    if head[:4] in magic:
+        return magic[head[:4]]
+    if head[4:8] == b"ftyp":
+        return ".m4a"
+    if head[:3] == b"ID3":
+        return ".mp3"
+    if head[0] == 0xFF and head[1] & 0xE0 == 0xE0:  # an MPEG audio frame's sync word
+        layer = (head[1] >> 1) & 3
+        return ".aac" if layer == 0 else ".mp3"  # layer bits 00: ADTS (AAC)
+    if head[:4] == b"\x30\x26\xb2\x75":
+        return ".wma"
+    return None
+
+
+def describe_content(path):
+    """A few words on what a file that is not audio looks like (for an error message)."""
+    with open(path, "rb") as f:
+        head = f.read(64)
+    if not head:
+        return "it is empty"
+    text = head.lstrip().lower()
+    if text.startswith((b"<!doctype html", b"<html")):
+        return "it is an HTML page"
+    if text.startswith((b"{", b"[")):
+        return "it looks like JSON"
+    if head[:4] == b"PK\x03\x04":
+        return "it is a zip archive"
+    printable = sum(32 <= b < 127 or b in (9, 10, 13) for b in head) / len(head)
+    return "it looks like text" if printable > 0.95 else "its first bytes are no audio format"
+
+
+def check_float_samples(path, block=1 << 20):
+    """For a file that stores floating-point samples (WAV, AIFF-C, ...: what soundfile reads),
+    raise InputError naming it if any sample is NaN, infinite or beyond [-1, 1]: converting
+    those to 16 bits would silently turn them into clicks at full scale. Other files pass."""
+    try:
+        info = soundfile.info(str(path))
+    except (soundfile.LibsndfileError, RuntimeError):
+        return  # not a container libsndfile reads: ffmpeg decodes it, with its own checks
+    if info.subtype not in ("FLOAT", "DOUBLE"):
+        return
+    frame = 0
+    for chunk in soundfile.blocks(str(path), blocksize=block, dtype="float64", always_2d=True):
+        bad = ~np.isfinite(chunk)
+        if bad.any():
+            index = frame + int(np.argwhere(bad)[0][0])
+            kind = "NaN" if np.isnan(chunk[bad]).any() else "infinite"
+            raise InputError(path, f"holds {int(bad.sum())} {kind} float samples (first at "
+                                   f"{index / info.samplerate:.3f} s); fix or re-export the file")
+        peak = float(np.abs(chunk).max()) if chunk.size else 0.0
+        if peak > 1.0 + 1e-6:
+            index = frame + int(np.argwhere(np.abs(chunk) > 1.0 + 1e-6)[0][0])
+            raise InputError(path, f"holds float samples beyond full scale (peak {peak:.3g} at "
+                                   f"{index / info.samplerate:.3f} s; 16-bit audio would clip "
+                                   "them): normalise the file to [-1, 1] first")
+        frame += len(chunk)
+
+
 def to_int16(signal):
     """Float signal in [-1, 1] to int16 samples (clipped, rounded)."""
     return np.round(np.clip(signal, -1.0, 1.0) * 32767).astype(np.int16)
@@ -190,11 +262,14 @@ def convert_to_wav(source, target, rate, source_format=None):
     averaged (stereo: (L+R)/2; more channels: ffmpeg's standard downmix scaled to unit gain). A
     file ffmpeg cannot decode, that decodes with errors, or that holds less audio than its header
     declares (an mp3 cut short in transfer) raises InputError naming the file with ffmpeg's first
-    and last error lines, on one line; nothing is written. Returns the written samples (int16, 1-D).
+    and last error lines, on one line; nothing is written. Float samples that are NaN, infinite
+    or beyond full scale are refused too (:func:`check_float_samples`). Returns the written
+    samples (int16, 1-D).
     """
     source, target = Path(source), Path(target)
     if not source.is_file():
         raise InputError(source, "file is missing")
+    check_float_samples(source)
     fmt = (source_format or source.suffix.lstrip(".")).lower()
     demuxer = ["-f", DEMUXERS[fmt]] if fmt in DEMUXERS else []
     # aformat makes this one aresample do rate, downmix and sample format (option names that

@@ -11,7 +11,12 @@ interval lies above chance / contains it), ``figure`` (qualitative: the reviewer
 named figure), ``judged`` (the study's own evaluation decided, by the rule in ``text``: the
 measures are its verdict, value and interval), ``not_run`` (``reason``). A claim with ``real_data: true`` is about numbers of the
 original data set: on embedded (synthetic) data its verdict is "not testable on embedded data",
-though our number is shown. Rules are written beside the claims and never tuned to the results.
+though our number is shown. A claim with ``needs: annotations`` reads whistle or speech
+annotations: on real recordings without annotation tables its verdict is "not testable: no
+annotations". A measure that is null (or NaN) gives "not measured: <why>", the reason taken from
+the results file's top-level ``not_measured`` mapping (dotted key: reason) where it gives one. A
+measure read from a results file that says ``"diverged": true`` gives "training diverged",
+never "holds". Rules are written beside the claims and never tuned to the results.
 """
 
 import json
@@ -27,6 +32,9 @@ HOLDS, DIFFERS = "holds", "differs"
 NOT_TESTABLE = "not testable on embedded data"
 NOT_RUN, SEE_FIGURE, NOT_BUILT = "not run", "see figure", "study not built yet"
 NOT_IN_CONFIG = "not in this configuration"
+NOT_ANNOTATED = "not testable: no annotations"
+NOT_MEASURED = "not measured"
+DIVERGED = "training diverged"
 COLUMNS = ["study", "id", "claim", "source", "original", "measure", "ours", "verdict", "rule",
            "configuration", "device"]
 
@@ -77,6 +85,21 @@ class Results:
                 raise InputError(self.folder / name, f"has no {key!r} (needed by the claims table)")
         return data
 
+    def missing_reason(self, ref):
+        """Why the value at ``ref`` is null: the file's ``not_measured`` entry for the key, or a
+        plain statement that the run recorded no value."""
+        name, _, key = ref.partition(":")
+        data = self._load(name)
+        reasons = data.get("not_measured") if isinstance(data, dict) else None
+        if isinstance(reasons, dict) and reasons.get(key):
+            return str(reasons[key])
+        return f"{name} records no value for {key}"
+
+    def diverged(self, refs):
+        """The JSON files among ``refs`` whose training diverged (top-level ``diverged``)."""
+        names = sorted({r.partition(":")[0] for r in refs if r.partition(":")[0].endswith(".json")})
+        return [n for n in names if isinstance(self._load(n), dict) and self._load(n).get("diverged")]
+
     def device(self, refs):
         """The device of the first referenced metrics file that records one."""
         for ref in refs:
@@ -98,8 +121,14 @@ def _number(value):
     return str(value)
 
 
+def is_missing(value):
+    """A measure the run could not take: None or a float NaN."""
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
 def judge(rule, values):
-    """(verdict, text of ours) for the rule applied to the measured ``values`` (a list)."""
+    """(verdict, text of ours) for the rule applied to the measured ``values`` (a list).
+    Values must be present (see :func:`is_missing`): :func:`study_rows` deals with the others."""
     kind = rule["kind"]
     first = values[0] if values else None
     shown = " / ".join(str(_number(v)) for v in values)
@@ -171,9 +200,10 @@ def load_claims(path):
     return rows
 
 
-def study_rows(study, claims, results, synthetic, configuration, available=None):
+def study_rows(study, claims, results, synthetic, configuration, available=None, annotated=True):
     """One row per claim of a built study. ``available`` (file names under the study's results)
-    are the files this configuration made: a claim needing another one is "not run"."""
+    are the files this configuration made: a claim needing another one is "not run".
+    ``annotated``: the run has the annotations that claims with ``needs: annotations`` read."""
     rows = []
     for c in claims:
         rule, refs = c["rule"], c.get("measure", [])
@@ -184,8 +214,20 @@ def study_rows(study, claims, results, synthetic, configuration, available=None)
             verdict, ours = NOT_RUN, f"needs {', '.join(missing)}: not in this configuration"
         elif rule["kind"] == "not_run":
             verdict, ours = judge(rule, [])
+        elif c.get("needs") == "annotations" and not annotated:
+            verdict, ours = NOT_ANNOTATED, "the recordings of this run carry no annotations"
         else:
-            verdict, ours = judge(rule, [results.value(r) for r in refs])
+            values = [results.value(r) for r in refs]
+            absent = [r for r, v in zip(refs, values) if is_missing(v) and rule["kind"] != "judged"]
+            diverged = results.diverged(refs)
+            if absent:
+                verdict = f"{NOT_MEASURED}: {results.missing_reason(absent[0])}"
+                ours = " / ".join("-" if is_missing(v) else str(_number(v)) for v in values)
+            else:
+                verdict, ours = judge(rule, values)
+            if diverged and verdict in (HOLDS, DIFFERS, SEE_FIGURE):
+                verdict = DIVERGED
+                ours += f" (training diverged: {', '.join(diverged)})"
         if rule.get("real_data") and synthetic and verdict in (HOLDS, DIFFERS):
             verdict = NOT_TESTABLE
         rows.append({"study": study, "id": c["id"], "claim": c["claim"], "source": c["source"],
@@ -209,6 +251,6 @@ def to_markdown(table):
     for _, row in table.iterrows():
         cells = [str(row[c]).replace("|", "\\|").replace("\n", " ") for c in shown]
         lines.append("| " + " | ".join(cells) + " |")
-    counts = table.verdict.value_counts()
+    counts = table.verdict.str.partition(":")[0].value_counts()
     summary = ", ".join(f"{n} {v}" for v, n in counts.items())
     return f"{len(table)} claims: {summary}.\n\n" + "\n".join(lines) + "\n"

@@ -2,6 +2,7 @@
 one section per study) and what the schema cannot say, such as whether a local folder exists and
 holds the data set."""
 
+import importlib
 import os
 from pathlib import Path
 
@@ -81,8 +82,11 @@ def find_layout(root, layout):
     return None
 
 
-# the audio files a local folder of recordings may hold (the raw rules take these suffixes)
-AUDIO_SUFFIXES = (".aif", ".aiff", ".flac", ".m4a", ".mp3", ".ogg", ".wav")
+# the audio files a local folder of recordings may hold (the raw rules take these suffixes;
+# ffmpeg decodes them all). A single local file, or a downloaded one, may have any name: its
+# content decides.
+AUDIO_SUFFIXES = (".aac", ".aif", ".aifc", ".aiff", ".au", ".caf", ".flac", ".m4a", ".mka",
+                  ".mp3", ".mp4", ".oga", ".ogg", ".opus", ".w64", ".wav", ".webm", ".wma", ".wv")
 
 
 def _audio_suffixes():
@@ -167,17 +171,39 @@ def source_problems(config, skip=(), specs=None):
     return problems
 
 
+def setting_problems(config, skip=()):
+    """One message per setting that the schema accepts but that can only fail inside a job (a
+    reversed range, shares that do not add to 1, more units shown than a network has): each
+    study in ``config["studies"]`` (but those in ``skip``) may say so in
+    ``audiorepro/<study>/checks.py`` (``problems(section) -> [message, ...]``)."""
+    out = []
+    for study in config.get("studies") or []:
+        if study in skip or not isinstance(config.get(study), dict):
+            continue
+        try:
+            checks = importlib.import_module(f"audiorepro.{study}.checks")
+        except ModuleNotFoundError as err:
+            if err.name != f"audiorepro.{study}.checks":
+                raise
+            continue
+        out += checks.problems(config[study])
+    return out
+
+
 def validate_config(config, schema_path):
     """Raise ConfigError naming every offending key, one line each; return the config unchanged
-    if it is valid. The studies' sources are checked too (:func:`source_problems`), except
-    those the schema already found fault with."""
+    if it is valid. The studies' sources (:func:`source_problems`) and the settings that can
+    only fail later (:func:`setting_problems`) are checked too, except in sections the schema
+    already found fault with."""
     schema = load_schema(schema_path)
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path))
     faulty = {e.absolute_path[0] for e in errors
               if len(e.absolute_path) > 1 and e.absolute_path[1] == "source"}
-    problems = [_describe(e) for e in errors] + source_problems(config, skip=faulty,
-                                                                specs=source_specs(schema))
+    invalid = {e.absolute_path[0] for e in errors if e.absolute_path}
+    problems = ([_describe(e) for e in errors]
+                + source_problems(config, skip=faulty, specs=source_specs(schema))
+                + setting_problems(config, skip=invalid))
     if problems:
         raise ConfigError("\n".join(problems))
     return config

@@ -183,12 +183,14 @@ def _entry_name(entry, index, where):
     return name
 
 
-def fetch_urls(entries, dest_dir, where="source.urls", **options):
+def fetch_urls(entries, dest_dir, where="source.urls", settle=None, **options):
     """Download every ``{url, sha256, name?}`` entry into the folder ``dest_dir``, all or nothing.
 
     ``name`` defaults to the last part of the URL's path. Entries are checked before the first
     request; the folder appears only when every file arrived with its sha256. ``options`` go to
-    :func:`fetch_url` (timeouts, retries, backoff). Returns the files' paths in entry order.
+    :func:`fetch_url` (timeouts, retries, backoff). ``settle(paths)``, if given, sees the
+    staged files once all arrived and returns their (possibly renamed) paths; what it raises
+    leaves nothing behind. Returns the files' paths in entry order.
     """
     if not isinstance(entries, (list, tuple)) or not entries:
         raise InputError(where, "must be a non-empty list of {url, sha256, name} entries")
@@ -206,4 +208,6 @@ def fetch_urls(entries, dest_dir, where="source.urls", **options):
         for entry, name in zip(entries, names):
             fetch_url(entry["url"], tmp / name, entry["sha256"], session=session,
                       label=dest_dir / name, **options)
+        if settle is not None:
+            names = [Path(p).name for p in settle([tmp / name for name in names])]
     return [dest_dir / name for name in names]

@@ -8,45 +8,148 @@ being empty. Studies whose data are plain recordings (``members=None``) take eve
 a local folder, or one local file.
 """
 
+import os
 import shutil
 from pathlib import Path
 
 from . import rule
 from .atomic import atomic_path
+from .audio import describe_content, sniff_suffix
 from .config import AUDIO_SUFFIXES
 from .errors import InputError
 from .sources import fetch_raw
 
 
 
-def audio_files(folder):
-    """Every audio file under ``folder`` (by suffix), sorted by relative path."""
+def _shown(paths, most=10):
+    names = [str(p) for p in paths]
+    return ", ".join(names[:most]) + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
+def find_recordings(folder):
+    """Every audio file (by suffix, :data:`AUDIO_SUFFIXES`) under ``folder``, symbolic links
+    to files and folders followed, sorted by relative path; and the files left out because
+    their suffix is no audio format's, for the log. A link that leads nowhere is an InputError
+    naming every such link and its target: it looks like a recording that went missing, so it
+    is never skipped quietly. Returns (files, skipped), paths under ``folder`` as found."""
     folder = Path(folder)
-    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES)
+    files, skipped, broken, seen = [], [], [], set()
+    for top, dirs, names in os.walk(folder, followlinks=True):
+        real = os.path.realpath(top)
+        if real in seen:  # a link back up the tree: each folder once
+            dirs[:] = []
+            continue
+        seen.add(real)
+        dirs.sort()
+        for name in names:
+            path = Path(top) / name
+            if path.is_symlink() and not path.exists():
+                broken.append(f"{path.relative_to(folder)} -> {os.readlink(path)}")
+            elif path.suffix.lower() in AUDIO_SUFFIXES and path.is_file():
+                files.append(path)
+            else:
+                skipped.append(path)
+        for name in dirs:  # a link to a folder that does not exist is a broken link too
+            path = Path(top) / name
+            if path.is_symlink() and not path.exists():
+                broken.append(f"{path.relative_to(folder)}/ -> {os.readlink(path)}")
+    if broken:
+        raise InputError(folder, f"holds {len(broken)} symbolic link(s) that lead nowhere: "
+                                 f"{_shown(broken)}; fix or remove them")
+    return (sorted(files, key=lambda p: p.relative_to(folder).as_posix()),
+            sorted(skipped, key=lambda p: p.relative_to(folder).as_posix()))
+
+
+def audio_files(folder):
+    """Every audio file under ``folder`` (see :func:`find_recordings`)."""
+    return find_recordings(folder)[0]
+
+
+def wav_names(files, root):
+    """The converted name (relative path, suffix .wav) of each of ``files``; two files that
+    would become one WAV (``song.mp3`` and ``song.wav``) are an InputError naming both."""
+    names, taken = [], {}
+    for src in files:
+        rel = Path(src).relative_to(root)
+        wav = rel.with_suffix(".wav")
+        if wav in taken:
+            raise InputError(root, f"{taken[wav]} and {rel} would both become {wav}: rename "
+                                   "one of them (each recording needs its own name)")
+        taken[wav] = rel
+        names.append(wav)
+    return names
+
+
+def log_skipped(skipped, root):
+    """One log line counting (and naming) the files of a local folder that are not recordings."""
+    if skipped:
+        rule.log.warning("skipped %d file(s) that are not audio by their suffix (%s): %s",
+                         len(skipped), ", ".join(AUDIO_SUFFIXES),
+                         _shown(Path(p).relative_to(root) for p in skipped))
+
+
+def _single_file_name(path):
+    """The name a single local file takes in the raw folder: its own when its suffix is an
+    audio format's, else its name plus the suffix its content shows (a file ``take-3`` that is
+    an mp3 becomes ``take-3.mp3``); InputError when its content is no audio format."""
+    if path.suffix.lower() in AUDIO_SUFFIXES:
+        return path.name
+    sniffed = sniff_suffix(path)
+    if sniffed is None:
+        raise InputError(path, f"(source.local_path) is not an audio file: {describe_content(path)}")
+    return path.name + sniffed
 
 
 def link_recordings(path, dest):
-    """A local file, or every audio file of a local folder, hard-linked (else copied) into
-    ``dest`` whole; InputError naming the key when there is nothing to take."""
+    """A local file (of any audio format), or every audio file of a local folder, hard-linked
+    (else copied) into ``dest`` whole, links resolved to the files they lead to. InputError
+    naming the key when there is nothing to take, or naming the files when two would convert
+    to one name. Returns (files taken, files skipped)."""
     path = Path(path)
     if path.is_file():
-        files, root = [path], path.parent
+        files, skipped, root = [path], [], path.parent
+        names = [Path(_single_file_name(path))]
     elif path.is_dir():
-        files, root = audio_files(path), path
+        files, skipped = find_recordings(path)
+        root = path
+        names = [f.relative_to(root) for f in files]
+        wav_names(files, root)
+    elif path.is_symlink():
+        raise InputError(path, f"(source.local_path) is a symbolic link that leads nowhere "
+                               f"(-> {os.readlink(path)})")
     else:
         raise InputError(path, "(source.local_path) does not exist")
     if not files:
         raise InputError(path, f"(source.local_path) holds no audio file "
-                               f"({', '.join(sorted(AUDIO_SUFFIXES))})")
+                               f"({', '.join(sorted(AUDIO_SUFFIXES))})"
+                               + (f"; it holds {len(skipped)} other file(s)" if skipped else ""))
     with atomic_path(dest, is_dir=True) as tmp:
-        for src in files:
-            target = tmp / src.relative_to(root)
+        for src, name in zip(files, names):
+            target = tmp / name
             target.parent.mkdir(parents=True, exist_ok=True)
+            real = src.resolve(strict=True)  # a relative link would dangle in its new place
             try:
-                target.hardlink_to(src)
+                target.hardlink_to(real)
             except OSError:
-                shutil.copy2(src, target)
-    return files
+                shutil.copy2(real, target)
+    return files, skipped
+
+
+def name_downloads(files):
+    """Give each downloaded file whose name has no audio suffix the suffix its content shows
+    (``.../get?id=7`` saved as ``get`` and holding an mp3 becomes ``get.mp3``); InputError
+    naming the file when its content is not audio (an HTML error page, say)."""
+    named = []
+    for path in map(Path, files):
+        if path.suffix.lower() not in AUDIO_SUFFIXES:
+            sniffed = sniff_suffix(path)
+            if sniffed is None:
+                raise InputError(path.name, f"(source.urls) is not an audio file: "
+                                            f"{describe_content(path)}")
+            path = path.rename(path.with_name(path.name + sniffed))
+        named.append(path)
+    wav_names(named, named[0].parent if named else Path("."))
+    return named
 
 
 def make_raw(snakemake, generate):
@@ -63,8 +166,12 @@ def make_raw(snakemake, generate):
         with atomic_path(out.truth) as tmp:
             tmp.write_text("file,label\n")
     if p.members is None and p.source["kind"] == "local":
-        files = link_recordings(p.source.get("local_path") or "", out.raw)
-        rule.log.info("local: %d recordings from %s", len(files), p.source["local_path"])
+        local = Path(p.source.get("local_path") or "")
+        files, skipped = link_recordings(local, out.raw)
+        log_skipped(skipped, local)
+        rule.log.info("local: %d recording(s) from %s", len(files), local)
         return
+    recordings = p.members is None and p.source["kind"] == "url"
     fetch_raw(p.source, out.raw, p.members or [], kaggle_kind=p.kaggle_kind,
-              generate=synthesise, staging=p.staging)
+              generate=synthesise, staging=p.staging,
+              settle=name_downloads if recordings else None)

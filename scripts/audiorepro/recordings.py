@@ -10,33 +10,67 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from . import rule
 from .atomic import atomic_path
 from .audio import convert_to_wav, read_audio
 from .errors import InputError
-from .raw import audio_files
+from .raw import find_recordings, log_skipped, wav_names
 
 
-def convert_folder(raw, out_dir, rate, min_seconds=None):
+def short_problem(table, short):
+    """The message for the recordings of ``table`` shorter than ``short["seconds"]`` (all named
+    at once, with the setting that decides the length and the one that skips them), or None."""
+    if not short or short.get("seconds") is None:
+        return None
+    too_short = table[table.seconds < short["seconds"]]
+    if too_short.empty:
+        return None
+    listed = ", ".join(f"{f} ({sec:.2f} s)" for f, sec in zip(too_short.file[:20], too_short.seconds))
+    more = f" and {len(too_short) - 20} more" if len(too_short) > 20 else ""
+    return (f"{len(too_short)} of {len(table)} recordings are shorter than the "
+            f"{short['seconds']:g} s that {short['key']} needs: {listed}{more}; lower "
+            f"{short['key']}, or set {short['policy_key']}: skip to leave them out")
+
+
+def convert_folder(raw, out_dir, rate, short=None):
     """Convert every audio file under ``raw`` to ``out_dir/<relative path>.wav`` (mono, 16-bit,
     ``rate``); return a table ``file`` (as in raw), ``wav`` (relative to out_dir), ``samples``,
-    ``seconds``. A recording shorter than ``min_seconds`` is an InputError naming it."""
+    ``seconds``, in name order.
+
+    ``short`` (see rules/common.smk ``short_recordings``): recordings shorter than
+    ``short["seconds"]`` are an InputError naming every one of them and the setting to change,
+    or, with ``short["policy"] == "skip"``, left out with a logged count and names. Two files
+    that would convert to one name are an InputError naming both; so is a link leading nowhere.
+    Files under ``raw`` that are not audio by their suffix are counted in the log.
+    """
     raw = Path(raw)
-    files = audio_files(raw)
+    files, skipped = find_recordings(raw)
+    log_skipped(skipped, raw)
     if not files:
         raise InputError(raw, "holds no audio file")
+    names = wav_names(files, raw)
     rows = []
     with atomic_path(out_dir, is_dir=True) as tmp:
-        for src in files:
-            rel = src.relative_to(raw)
-            wav = rel.with_suffix(".wav")
+        for src, wav in zip(files, names):
             (tmp / wav).parent.mkdir(parents=True, exist_ok=True)
             samples = convert_to_wav(src, tmp / wav, rate)
-            seconds = len(samples) / rate
-            if min_seconds is not None and seconds < min_seconds:
-                raise InputError(src, f"is {seconds:.2f} s long, shorter than the {min_seconds} s "
-                                      f"one training segment needs")
-            rows.append((str(rel), str(wav), len(samples), seconds))
-    return pd.DataFrame(rows, columns=["file", "wav", "samples", "seconds"])
+            rows.append((src.relative_to(raw).as_posix(), wav.as_posix(), len(samples),
+                         len(samples) / rate))
+        table = pd.DataFrame(rows, columns=["file", "wav", "samples", "seconds"])
+        problem = short_problem(table, short)
+        if problem and short.get("policy", "error") != "skip":
+            raise InputError(raw, problem)
+        if problem:
+            keep = table.seconds >= short["seconds"]
+            if not keep.any():
+                raise InputError(raw, f"every recording is shorter than the {short['seconds']:g} s "
+                                      f"that {short['key']} needs: lower {short['key']}")
+            for wav in table.wav[~keep]:
+                (tmp / wav).unlink()
+            rule.log.warning("skipped (%s: skip): %s", short["policy_key"],
+                             problem.split("; lower")[0])
+            table = table[keep].reset_index(drop=True)
+    return table
 
 
 def write_table(table, path):

@@ -2,10 +2,12 @@
 Keras backend, and the settings a training backup must match."""
 
 import contextlib
+import errno
 import hashlib
 import logging
 import os
 import sys
+import traceback
 from pathlib import Path
 
 from .config import ConfigError
@@ -15,17 +17,70 @@ log = logging.getLogger("audiorepro")
 PACKAGE = Path(__file__).resolve().parent
 
 
+# what an OSError's number means to someone reading a rule's log
+_OS_CAUSES = {
+    errno.ENOSPC: "disk full (no space left on the device)",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+    errno.EROFS: "read-only file system",
+    errno.ENOENT: "no such file or folder",
+    errno.EIO: "input/output error (a failing disk or network file system)",
+    errno.ENOMEM: "out of memory",
+}
+
+
+def _where(tb):
+    """The innermost frame of this workflow's own code in a traceback, as 'path:line'."""
+    root = PACKAGE.parent
+    frames = [f for f in traceback.extract_tb(tb) if Path(f.filename).resolve().is_relative_to(root)]
+    if not frames:
+        return None
+    frame = frames[-1]
+    return f"{Path(frame.filename).resolve().relative_to(root)}:{frame.lineno}"
+
+
+def describe_failure(err):
+    """One line for any exception: the file it concerns and the cause, in words where the
+    cause is the machine's (a full disk says so), else the exception's type and message and
+    where in this workflow's code it was raised."""
+    if isinstance(err, (InputError, ConfigError)):
+        return str(err)
+    if isinstance(err, MemoryError):
+        return "out of memory"
+    if isinstance(err, OSError) and err.errno in _OS_CAUSES:
+        names = [n for n in (err.filename, err.filename2) if n]
+        target = f" ({' -> '.join(map(str, names))})" if names else ""
+        return f"{_OS_CAUSES[err.errno]}{target}"
+    message = " ".join(str(err).split()) or "(no message)"
+    where = _where(err.__traceback__)
+    return f"{type(err).__name__}: {message}" + (f" (at {where})" if where else "")
+
+
 def run(snakemake, main):
-    """Call ``main(snakemake)``; bad input ends the job with one line naming the file and problem."""
+    """Call ``main(snakemake)``. Any exception ends the job with one line, to the console and as
+    the last line of the rule's log, naming the rule, the file and the cause; the traceback of an
+    unexpected one (not bad input) goes to the log file only, above that line."""
     handlers = [logging.StreamHandler(sys.stderr)]
+    log_file = None
     if snakemake.log:
-        handlers.append(logging.FileHandler(snakemake.log[0], mode="a"))  # after start-up notices
+        log_file = logging.FileHandler(snakemake.log[0], mode="a")  # after start-up notices
+        handlers.append(log_file)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s",
                         handlers=handlers, force=True)
     try:
         main(snakemake)
-    except (InputError, ConfigError) as err:
-        log.error("ERROR in rule %s: %s", snakemake.rule, err)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as err:  # noqa: BLE001 (every failure becomes one line)
+        if log_file is not None and not isinstance(err, (InputError, ConfigError)):
+            with contextlib.suppress(Exception):
+                log_file.stream.write("".join(traceback.format_exception(err)))
+                log_file.flush()
+        try:
+            log.error("ERROR in rule %s: %s", snakemake.rule, describe_failure(err))
+        except OSError:  # the log itself cannot be written (a full disk): the console still can
+            print(f"ERROR in rule {snakemake.rule}: {describe_failure(err)}", file=sys.stderr)
         sys.exit(1)
 
 

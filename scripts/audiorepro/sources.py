@@ -246,7 +246,8 @@ def _no_new_empty_folders(*paths):
                 folder.rmdir()  # only succeeds when empty
 
 
-def fetch_raw(source, dest, members, kaggle_kind, generate=None, staging=None, network=None):
+def fetch_raw(source, dest, members, kaggle_kind, generate=None, staging=None, network=None,
+              settle=None):
     """Bring a study's raw data into ``dest`` from the configured source.
 
     ``source`` is the study's ``source`` config block (``kind``: synthetic | kaggle | local | url).
@@ -255,6 +256,8 @@ def fetch_raw(source, dest, members, kaggle_kind, generate=None, staging=None, n
     folder under which Kaggle archives are downloaded and unpacked (a scratch folder inside it is
     removed however the download ends; folders created for it are removed when left empty).
     ``network`` overrides download settings (connect_timeout, read_timeout, retries, backoff).
+    ``settle(files)`` (url only) checks or renames the downloaded files before the folder
+    appears (recordings: a name without an audio suffix gets the one its content shows).
     """
     kind = source["kind"]
     network = dict(network or {})
@@ -271,7 +274,8 @@ def fetch_raw(source, dest, members, kaggle_kind, generate=None, staging=None, n
             install_layout(find_layout_root(path, members), dest, members)
     elif kind == "url":
         with _no_new_empty_folders(dest.parent):
-            download.fetch_urls(source.get("urls"), dest, where="source.urls", **network)
+            download.fetch_urls(source.get("urls"), dest, where="source.urls", settle=settle,
+                                **network)
     elif kind == "kaggle":
         staging = Path(staging or dest.parent / f".{dest.name}.download")
         with _no_new_empty_folders(staging, dest.parent), scratch_dir(staging / "download") as work:

@@ -160,17 +160,32 @@ class ResumableFit:
                 if value is None:
                     raise KeyError(f"the monitored metric {owner.monitor!r} is not in the logs "
                                    f"({', '.join(row)})")
-                improved = best is None or (value > best if owner.mode == "max" else value < best)
+                # a NaN or infinite value never becomes the best: the best stays the last
+                # finite one (a NaN first epoch would otherwise win every comparison's tie)
+                improved = math.isfinite(value) and (
+                    best is None or (value > best if owner.mode == "max" else value < best))
                 if improved:
                     best, best_epoch = value, epoch + 1
+                elif best is None:  # nothing finite yet: keep this model until one is
+                    improved = True
                 seconds += time.perf_counter() - self.started
                 owner._save_state(self.model, history, best, best_epoch, seconds, improved)
+                if not math.isfinite(value):
+                    log.warning("epoch %d: %s is %s; the best model stays that of epoch %s",
+                                epoch + 1, owner.monitor, value, best_epoch)
+                if not math.isfinite(row.get("loss", 0.0)):
+                    log.warning("epoch %d: %s; training stops", epoch + 1, divergence(history))
+                    self.model.stop_training = True
 
         if self.resumed_from < epochs:
             model.fit(train, validation_data=validation, epochs=epochs,
                       initial_epoch=self.resumed_from, callbacks=[*callbacks, Keeper()],
                       shuffle=False, verbose=verbose, **fit_kwargs)
         self.history, self.best, self.best_epoch, self.seconds = history, best, best_epoch, seconds
+        self.divergence = divergence(history)
+        if self.divergence:
+            log.warning("training diverged: %s. The metrics say so, and no claim that reads "
+                        "them can hold: lower the learning rate or check the input", self.divergence)
         self._finish(history)
         return history
 
@@ -182,6 +197,20 @@ class ResumableFit:
         with atomic_path(self.history_path) as tmp:
             pd.DataFrame(history).to_csv(tmp, index=False)
         shutil.rmtree(self.backup_dir)
+
+
+def divergence(history, growth=10.0):
+    """Why a training history (list of dicts, one per epoch) counts as diverged, or None: a
+    training loss that became NaN or infinite, or a final training loss more than ``growth``
+    times the lowest it reached (it learned, then blew up)."""
+    losses = [row["loss"] for row in history if "loss" in row]
+    for row in history:
+        if "loss" in row and not math.isfinite(row["loss"]):
+            return f"the training loss became {row['loss']} at epoch {int(row['epoch']) + 1}"
+    if len(losses) > 1 and min(losses) > 0 and losses[-1] > growth * min(losses):
+        return (f"the training loss grew from its lowest {min(losses):.4g} to {losses[-1]:.4g} "
+                f"(more than {growth:g} times)")
+    return None
 
 
 def device_description():
@@ -223,6 +252,8 @@ def parameter_counts(model):
 def training_record(fitter, model):
     """The part of a metrics file every study shares: epochs, best epoch, time, resume, device."""
     return {
+        "diverged": bool(fitter.divergence),
+        "divergence": fitter.divergence,
         "epochs_run": len(fitter.history),
         "best_epoch": fitter.best_epoch,
         "monitor": fitter.monitor,
