@@ -49,13 +49,9 @@ def find_recordings(folder):
                 files.append(path)
             else:
                 skipped.append(path)
-        for name in dirs:  # a link to a folder that does not exist is a broken link too
-            path = Path(top) / name
-            if path.is_symlink() and not path.exists():
-                broken.append(f"{path.relative_to(folder)}/ -> {os.readlink(path)}")
     if broken:
         raise InputError(folder, f"holds {len(broken)} symbolic link(s) that lead nowhere: "
-                                 f"{_shown(broken)}; fix or remove them")
+                                 f"{_shown(sorted(broken))}; fix or remove them")
     return (sorted(files, key=lambda p: p.relative_to(folder).as_posix()),
             sorted(skipped, key=lambda p: p.relative_to(folder).as_posix()))
 

@@ -31,13 +31,21 @@ _OS_CAUSES = {
 
 
 def _where(tb):
-    """The innermost frame of this workflow's own code in a traceback, as 'path:line'."""
-    root = PACKAGE.parent
-    frames = [f for f in traceback.extract_tb(tb) if Path(f.filename).resolve().is_relative_to(root)]
+    """The innermost frame of this workflow's own code in a traceback (this module's own
+    excepted), as 'path:line' relative to the repository."""
+    root, here = PACKAGE.parent.parent, Path(__file__).resolve()
+    frames = []
+    for frame in traceback.extract_tb(tb):
+        path = Path(frame.filename).resolve()
+        if path == here or not path.is_relative_to(root):
+            continue
+        path = path.relative_to(root)  # not a library in a virtual env inside the checkout
+        if not any(part.startswith(".") or part == "site-packages" for part in path.parts):
+            frames.append((path, frame.lineno))
     if not frames:
         return None
-    frame = frames[-1]
-    return f"{Path(frame.filename).resolve().relative_to(root)}:{frame.lineno}"
+    path, line = frames[-1]
+    return f"{path.as_posix()}:{line}"
 
 
 def describe_failure(err):
