@@ -17,7 +17,7 @@ else
 TF_SPEC := tensorflow-cpu==$(TF_VERSION)
 endif
 
-.PHONY: setup reproduce test report bench lint clean-results
+.PHONY: setup reproduce test report bench lint compare clean-results
 
 setup: $(STAMP)
 
@@ -39,6 +39,10 @@ report: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python scripts/bench_spectrogram.py $(if $(BENCH_DIR),--dir $(BENCH_DIR))
 	$(BIN)/python scripts/bench_models.py
+
+# The claims that changed between two runs: make compare A=results B=other-machine/results
+compare: $(STAMP)
+	PYTHONPATH=scripts $(BIN)/python scripts/compare_claims.py "$(A)" "$(B)"
 
 lint: $(STAMP)
 	$(BIN)/snakemake --lint

@@ -25,6 +25,7 @@ rule claims:
         CONDA_ENV
     params:
         results=lambda wildcards, output: str(Path(output.csv).parent),
+        basedir=workflow.basedir,
         studies=config["studies"],
         built=lambda wildcards: sorted(STUDY_TARGETS),
         contexts=lambda wildcards: {s: claims_context(s) for s in config["studies"]},

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from audiorepro import claims, rule
+from audiorepro import claims, provenance, rule
 from audiorepro.atomic import atomic_path
 
 
@@ -19,6 +19,7 @@ def configuration(study, kind, section):
 def main(snakemake):
     p = snakemake.params
     rows = []
+    commit = provenance.commit(p.basedir)
     for path in snakemake.input.claims:
         study = Path(path).parent.name
         listed = claims.load_claims(path)
@@ -33,10 +34,13 @@ def main(snakemake):
                 claim["measure"] = ([r.format(**context) for r in refs] if isinstance(refs, list)
                                     else refs.format(**context))
             results = claims.Results(Path(p.results) / study)
-            rows += claims.study_rows(study, listed, results, p.sources[study] == "synthetic",
-                                      configuration(study, p.sources[study], p.configuration[study]),
-                                      available=set(p.available[study]),
-                                      annotated=p.ground_truth.get(study, True))
+            made = claims.study_rows(study, listed, results, p.sources[study] == "synthetic",
+                                     configuration(study, p.sources[study], p.configuration[study]),
+                                     available=set(p.available[study]),
+                                     annotated=p.ground_truth.get(study, True))
+            stamp = {"commit": commit, "code": provenance.code_hash(p.basedir, study),
+                     "data": provenance.data_checksum(Path(p.results) / study / "raw")}
+            rows += [{**row, **stamp} for row in made]
     table = pd.DataFrame(rows, columns=claims.COLUMNS)
     with atomic_path(snakemake.output.csv) as tmp:
         table.to_csv(tmp, index=False)

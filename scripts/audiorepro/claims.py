@@ -36,7 +36,9 @@ NOT_ANNOTATED = "not testable: no annotations"
 NOT_MEASURED = "not measured"
 DIVERGED = "training diverged"
 COLUMNS = ["study", "id", "claim", "source", "original", "measure", "ours", "verdict", "rule",
-           "configuration", "device"]
+           "configuration", "device", "commit", "code", "data"]
+# what each row rests on (audiorepro.provenance): `make compare` sets two tables side by side
+PROVENANCE = ["commit", "code", "data"]
 
 
 def wilson(successes, n, z=1.959964):
@@ -254,3 +256,44 @@ def to_markdown(table):
     counts = table.verdict.str.partition(":")[0].value_counts()
     summary = ", ".join(f"{n} {v}" for v, n in counts.items())
     return f"{len(table)} claims: {summary}.\n\n" + "\n".join(lines) + "\n"
+
+
+def read_table(path):
+    """A claims table written by the claims rule: ``path`` is the CSV or the results folder
+    holding ``claims.csv``; InputError naming it when it is missing or not such a table."""
+    path = Path(path)
+    path = path / "claims.csv" if path.is_dir() else path
+    if not path.is_file():
+        raise InputError(path, "is missing: give a results folder (with claims.csv) or the CSV")
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, UnicodeDecodeError) as err:
+        raise InputError(path, f"is not a readable CSV ({' '.join(str(err).split())})") from None
+    missing = [c for c in ("study", "id", "verdict", "ours") if c not in table.columns]
+    if missing:
+        raise InputError(path, f"is not a claims table: it lacks {', '.join(missing)}")
+    for column in PROVENANCE:  # tables written before these columns existed
+        if column not in table.columns:
+            table[column] = ""
+    return table.set_index(["study", "id"])
+
+
+def compare(a, b):
+    """The claims whose verdict or number changed between two tables (:func:`read_table`), and
+    per study what their rows rest on where it changed (commit, code, data): a DataFrame with
+    study, id, what (verdict, ours, or a provenance column), a, b; one row per change."""
+    changes = []
+    for key in sorted(set(a.index) | set(b.index)):
+        if key not in a.index or key not in b.index:
+            changes.append((*key, "row", "present" if key in a.index else "absent",
+                            "present" if key in b.index else "absent"))
+            continue
+        for what in ("verdict", "ours"):
+            if a.loc[key, what] != b.loc[key, what]:
+                changes.append((*key, what, a.loc[key, what], b.loc[key, what]))
+    for study in sorted(set(a.index.get_level_values(0)) & set(b.index.get_level_values(0))):
+        for what in PROVENANCE:
+            before, after = (sorted(set(t.loc[study][what])) for t in (a, b))
+            if before != after:
+                changes.append((study, "*", what, ", ".join(before), ", ".join(after)))
+    return pd.DataFrame(changes, columns=["study", "id", "what", "a", "b"])

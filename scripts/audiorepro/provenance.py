@@ -1,0 +1,76 @@
+"""What a claims row rests on, so that two runs' tables can be compared: the commit of the
+workflow, a hash of the code that made the study's numbers, and a checksum of its data.
+
+The code of a study is every entry point and notebook its rule file runs (``script:`` lines of
+``rules/<study>.smk``), every package module those import (:mod:`audiorepro.imports`), the rule
+file and the claims file. The data checksum is the SHA-256 of every file of the study's raw
+folder, relative path and contents, in name order: the same recordings give the same checksum
+wherever they sit.
+"""
+
+import hashlib
+import os
+import re
+import subprocess
+from pathlib import Path
+
+from .imports import entry_point_sources
+
+_SCRIPT = re.compile(r"""["']\.\./(scripts/[\w./-]+\.py|reports/[\w./-]+\.ipynb)["']""")
+
+
+def commit(basedir):
+    """The workflow's git commit (12 hex digits), "+changes" when tracked files differ from it;
+    "unknown" outside a git checkout."""
+    def git(*args):
+        return subprocess.run(["git", "-C", str(basedir), *args], capture_output=True, text=True,
+                              timeout=30)
+
+    try:
+        head = git("rev-parse", "--short=12", "HEAD")
+        if head.returncode != 0:
+            return "unknown"
+        dirty = git("status", "--porcelain", "--untracked-files=no").stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+    return head.stdout.strip() + ("+changes" if dirty else "")
+
+
+def study_code(basedir, study):
+    """The files of ``study``'s code (see the module docstring), sorted, relative to basedir."""
+    basedir = Path(basedir)
+    rules = basedir / "rules" / f"{study}.smk"
+    files = {rules, basedir / "scripts" / "audiorepro" / study / "claims.yaml"}
+    for rel in _SCRIPT.findall(rules.read_text()):
+        script = basedir / rel
+        files.add(script)
+        files.update(Path(p) for p in entry_point_sources(script, basedir / "scripts"))
+    return sorted(p.resolve().relative_to(basedir.resolve()).as_posix() for p in files
+                  if p.is_file())
+
+
+def code_hash(basedir, study):
+    """SHA-256 (16 hex digits) of the study's code files, names and contents."""
+    digest = hashlib.sha256()
+    for rel in study_code(basedir, study):
+        digest.update(rel.encode() + b"\0" + (Path(basedir) / rel).read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def data_checksum(folder, block=1 << 20):
+    """SHA-256 (16 hex digits) of every file under ``folder`` (links followed), relative path
+    and contents, in name order; "none" when the folder does not exist."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return "none"
+    paths = []
+    for top, _, names in os.walk(folder, followlinks=True):
+        paths += [Path(top) / n for n in names]
+    digest = hashlib.sha256()
+    for path in sorted(paths, key=lambda p: p.relative_to(folder).as_posix()):
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+        with open(path, "rb") as f:
+            while chunk := f.read(block):
+                digest.update(chunk)
+        digest.update(b"\0")
+    return digest.hexdigest()[:16]
