@@ -1,17 +1,62 @@
 # catsdogs: a 10-layer 1-D CNN on raw 16-kHz cat and dog audio (seed 004).
 # raw data -> decoded, checked pack -> split table per protocol -> trained model -> figures.
+# Each protocol trains with catsdogs.replicates seeds (models/<protocol>/seed<n>/); the figures
+# show the first seed's model. With `ablations: true` the C4/C5 variants train too.
+from audiorepro.catsdogs.data import ablation_variants, variant_protocol
 from audiorepro.catsdogs.figures import figure_names as catsdogs_figure_names
 
 CATSDOGS = f"{RESULTS}/catsdogs"
 CATSDOGS_FIGURES = catsdogs_figure_names(config["catsdogs"]["model"]["blocks"])
+CATSDOGS_SEEDS = study_seeds("catsdogs")
+CATSDOGS_ABLATIONS = ablation_variants(
+    config["catsdogs"]["ablations"], config["catsdogs"]["model"]
+)
+CATSDOGS_VARIANTS = config["catsdogs"]["protocols"] + (
+    list(CATSDOGS_ABLATIONS) if config["ablations"] else []
+)
+CATSDOGS_MODEL = f"{CATSDOGS}/models/{{protocol}}/seed{CATSDOGS_SEEDS[0]}"
 
 
 CATSDOGS_TARGETS = expand(
-    [f"{CATSDOGS}/figures/{{protocol}}/{f}" for f in CATSDOGS_FIGURES]
-    + [f"{CATSDOGS}/models/{{protocol}}/metrics.json"],
+    [f"{CATSDOGS}/figures/{{protocol}}/{f}" for f in CATSDOGS_FIGURES],
     protocol=config["catsdogs"]["protocols"],
+) + expand(
+    [
+        f"{CATSDOGS}/models/{{variant}}/replicates.json",
+        f"{CATSDOGS}/figures/replicates/{{variant}}.png",
+    ],
+    variant=CATSDOGS_VARIANTS,
 )
-register_study("catsdogs", CATSDOGS_TARGETS)
+register_study(
+    "catsdogs",
+    CATSDOGS_TARGETS,
+    claims_context={"seed": CATSDOGS_SEEDS[0]},
+    claims_files=[f"models/{v}/replicates.json" for v in CATSDOGS_VARIANTS]
+    + [
+        f"models/{p}/seed{CATSDOGS_SEEDS[0]}/metrics.json"
+        for p in config["catsdogs"]["protocols"]
+    ]
+    + (["ablations.json"] if config["ablations"] else []),
+)
+register_replicates(
+    "catsdogs",
+    # an ablation trains with its own count of seeds
+    seeds=lambda variant: (
+        CATSDOGS_SEEDS
+        if variant not in CATSDOGS_ABLATIONS
+        else CATSDOGS_SEEDS[:1]
+        + [
+            CATSDOGS_SEEDS[0] + r
+            for r in range(1, config["catsdogs"]["ablations"]["replicates"])
+        ]
+    ),
+    shown={
+        "best_validation_accuracy": "best validation accuracy",
+        "final_training_accuracy": "final training accuracy",
+        "test_segment_accuracy": "test accuracy, 1-s segments",
+        "test_clip_accuracy": "test accuracy, clip votes",
+    },
+)
 
 
 rule catsdogs_raw:
@@ -84,25 +129,52 @@ rule catsdogs_train:
         code=code("catsdogs_train.py"),
         clips=rules.catsdogs_decode.output.clips,
         samples=rules.catsdogs_decode.output.samples,
-        split=rules.catsdogs_split.output.table,
+        split=lambda wildcards: f"{CATSDOGS}/splits/{variant_protocol(wildcards.variant)}.csv",
     output:
-        model=f"{CATSDOGS}/models/{{protocol}}/model.keras",
-        history=f"{CATSDOGS}/models/{{protocol}}/history.csv",
-        segments=f"{CATSDOGS}/models/{{protocol}}/test_segments.csv",
-        metrics=f"{CATSDOGS}/models/{{protocol}}/metrics.json",
+        model=f"{CATSDOGS}/models/{{variant}}/seed{{seed}}/model.keras",
+        history=f"{CATSDOGS}/models/{{variant}}/seed{{seed}}/history.csv",
+        segments=f"{CATSDOGS}/models/{{variant}}/seed{{seed}}/test_segments.csv",
+        metrics=f"{CATSDOGS}/models/{{variant}}/seed{{seed}}/metrics.json",
     log:
-        f"{CATSDOGS}/logs/train_{{protocol}}.log",
+        f"{CATSDOGS}/logs/train_{{variant}}_seed{{seed}}.log",
+    wildcard_constraints:
+        variant="|".join(config["catsdogs"]["protocols"] + list(CATSDOGS_ABLATIONS)),
+        seed=r"\d+",
     conda:
         CONDA_ENV
     threads: 2
     resources:
         gpu=1,
     params:
-        model=config["catsdogs"]["model"],
-        training=config["catsdogs"]["training"],
+        model=lambda wildcards: CATSDOGS_ABLATIONS.get(
+            wildcards.variant, config["catsdogs"]["model"]
+        ),
+        training=seeded("catsdogs"),
+        protocol=lambda wildcards: variant_protocol(wildcards.variant),
         backend=config["keras_backend"],
     script:
         "../scripts/catsdogs_train.py"
+
+
+rule catsdogs_ablations:
+    input:
+        code=code("catsdogs_ablations.py"),
+        base=f"{CATSDOGS}/models/{config['catsdogs']['ablations']['protocol']}/replicates.json",
+        variants=expand(
+            f"{CATSDOGS}/models/{{variant}}/replicates.json",
+            variant=CATSDOGS_ABLATIONS,
+        ),
+    output:
+        f"{CATSDOGS}/ablations.json",
+    log:
+        f"{CATSDOGS}/logs/ablations.log",
+    conda:
+        CONDA_ENV
+    params:
+        names=list(CATSDOGS_ABLATIONS),
+        model=config["catsdogs"]["model"],
+    script:
+        "../scripts/catsdogs_ablations.py"
 
 
 rule catsdogs_figures:
@@ -112,10 +184,10 @@ rule catsdogs_figures:
         clips=rules.catsdogs_decode.output.clips,
         samples=rules.catsdogs_decode.output.samples,
         split=rules.catsdogs_split.output.table,
-        model=rules.catsdogs_train.output.model,
-        history=rules.catsdogs_train.output.history,
-        segments=rules.catsdogs_train.output.segments,
-        metrics=rules.catsdogs_train.output.metrics,
+        model=f"{CATSDOGS_MODEL}/model.keras",
+        history=f"{CATSDOGS_MODEL}/history.csv",
+        segments=f"{CATSDOGS_MODEL}/test_segments.csv",
+        metrics=f"{CATSDOGS_MODEL}/metrics.json",
     output:
         figures=report(
             [f"{CATSDOGS}/figures/{{protocol}}/{f}" for f in CATSDOGS_FIGURES],

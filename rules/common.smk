@@ -30,7 +30,14 @@ STUDY_CLAIMS_CONTEXT = (
 STUDY_CLAIMS_FILES = (
     {}
 )  # per study: the result files this configuration makes for its claims
-STUDY_GROUND_TRUTH = {}  # per study: whether this run has the annotations its claims may need
+STUDY_GROUND_TRUTH = (
+    {}
+)  # per study: whether this run has the annotations its claims may need
+STUDY_REPLICATE_KEYS = {}  # per study: {metrics key: label} that replicates.png shows
+STUDY_REPLICATE_SEEDS = {}  # per study: variant -> its seeds
+STUDY_REPLICATE_FILES = (
+    {}
+)  # per study: the files of each seed that replicates.json sums up
 # the rules' conda environment for --software-deployment-method conda (relative to rules/)
 CONDA_ENV = f"../envs/{config['conda_environment']}.yaml"
 
@@ -51,10 +58,40 @@ def register_study(
     STUDY_GROUND_TRUTH[name] = bool(ground_truth)
 
 
+def study_seeds(study):
+    """The seeds of a study's replicates: training.seed, training.seed + 1, ... (``<study>.
+    replicates`` of them). Each is a training job of its own (``models/<variant>/seed<n>/``);
+    raising the count keeps the seeds already trained."""
+    first = config[study]["training"]["seed"]
+    return [first + r for r in range(config[study].get("replicates", 1))]
+
+
+def seeded(study, section="training"):
+    """Params input function: the study's ``section`` settings with the job's replicate seed:
+    replicate r (the job's seed is training.seed + r) gets ``section``'s seed + r."""
+    offset = lambda wildcards: int(wildcards.seed) - study_seeds(study)[0]
+    return lambda wildcards: {
+        **config[study][section],
+        "seed": config[study][section]["seed"] + offset(wildcards),
+    }
+
+
+def register_replicates(study, shown, seeds=None, metrics=("metrics.json",)):
+    """Called by rules/<study>.smk: the numbers (dotted keys of its metrics files, with labels)
+    that ``figures/replicates/<variant>.png`` shows for each variant's seeds; ``seeds(variant)``
+    gives a variant's seeds where they are not the study's (:func:`study_seeds`); ``metrics``
+    names each seed's files (``models/<variant>/seed<n>/<file>``) that are summed up: the
+    first's numbers keep their keys, the others' go under their stem."""
+    STUDY_REPLICATE_KEYS[study] = shown
+    STUDY_REPLICATE_SEEDS[study] = seeds or (lambda variant: study_seeds(study))
+    STUDY_REPLICATE_FILES[study] = list(metrics)
+
+
 def short_recordings(study, seconds, key):
     """Params of a <study>_convert rule: recordings shorter than ``seconds`` (what one unit of
     the study's input needs; ``key`` is the setting that decides it) stop the rule, all named
-    at once, or are left out with a logged count when <study>.audio.short_recordings is skip."""
+    at once, or are left out with a logged count when <study>.audio.short_recordings is skip.
+    """
     return {
         "seconds": float(seconds),
         "key": key,

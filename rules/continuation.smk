@@ -1,21 +1,45 @@
 # continuation: a 3-layer LSTM that predicts the next frame of music, then generates (seed 003).
 # recording -> 16-kHz mono WAV -> contiguous split and scaling per protocol -> trained model
 # -> generated continuation with its drift -> figures.
+# Each variant (a protocol, or with `ablations: true` the min-centred scaling of claim N7)
+# trains and generates with continuation.replicates seeds (models/<variant>/seed<n>/); the
+# figures show the first seed's.
 from audiorepro.continuation.figures import FIGURES as CONTINUATION_FIGURES
 
 CONTINUATION = f"{RESULTS}/continuation"
-CONTINUATION_DRAWN = [f for f in CONTINUATION_FIGURES if f != "generated.wav"]
+CONTINUATION_SEEDS = study_seeds("continuation")
+CONTINUATION_ABLATIONS = ["original-min"]  # N7: centred by the minimum, not the mean
+CONTINUATION_VARIANTS = config["continuation"]["protocols"] + (
+    CONTINUATION_ABLATIONS if config["ablations"] else []
+)
+CONTINUATION_MODEL = f"{CONTINUATION}/models/{{protocol}}/seed{CONTINUATION_SEEDS[0]}"
 
 
 CONTINUATION_TARGETS = expand(
-    [f"{CONTINUATION}/figures/{{protocol}}/{f}" for f in CONTINUATION_FIGURES]
-    + [
-        f"{CONTINUATION}/models/{{protocol}}/metrics.json",
-        f"{CONTINUATION}/models/{{protocol}}/generation.json",
-    ],
+    [f"{CONTINUATION}/figures/{{protocol}}/{f}" for f in CONTINUATION_FIGURES],
     protocol=config["continuation"]["protocols"],
+) + expand(
+    [
+        f"{CONTINUATION}/models/{{variant}}/replicates.json",
+        f"{CONTINUATION}/figures/replicates/{{variant}}.png",
+    ],
+    variant=CONTINUATION_VARIANTS,
 )
-register_study("continuation", CONTINUATION_TARGETS)
+register_study(
+    "continuation",
+    CONTINUATION_TARGETS,
+    claims_files=[f"models/{v}/replicates.json" for v in CONTINUATION_VARIANTS],
+)
+register_replicates(
+    "continuation",
+    {
+        "learning_curve.best_valid": "best valid MSE",
+        "best_baseline_valid": "better trivial predictor, valid MSE",
+        "test_mse": "test MSE",
+        "generation.drift.mean.spectral_distance": "generated audio: spectral distance (dB)",
+    },
+    metrics=["metrics.json", "generation.json"],
+)
 
 
 rule continuation_raw:
@@ -58,6 +82,14 @@ rule continuation_convert:
         CONDA_ENV
     params:
         rate=config["continuation"]["audio"]["rate"],
+        # one sequence: seq_len frames of `frame` samples (no sequence straddles two recordings)
+        short=short_recordings(
+            "continuation",
+            config["continuation"]["model"]["seq_len"]
+            * config["continuation"]["model"]["frame"]
+            / config["continuation"]["audio"]["rate"],
+            "continuation.model.seq_len",
+        ),
     script:
         "../scripts/recordings_convert.py"
 
@@ -80,6 +112,8 @@ rule continuation_split:
     params:
         rate=config["continuation"]["audio"]["rate"],
         split=config["continuation"]["split"],
+        frame=config["continuation"]["model"]["frame"],
+        seq_len=config["continuation"]["model"]["seq_len"],
     script:
         "../scripts/continuation_split.py"
 
@@ -89,13 +123,16 @@ rule continuation_train:
         code=code("continuation_train.py"),
         audio=rules.continuation_convert.output.audio,
         table=rules.continuation_convert.output.table,
-        split=rules.continuation_split.output.table,
+        split=lambda wildcards: f"{CONTINUATION}/splits/{wildcards.variant.split('-')[0]}.csv",
     output:
-        model=f"{CONTINUATION}/models/{{protocol}}/model.keras",
-        history=f"{CONTINUATION}/models/{{protocol}}/history.csv",
-        metrics=f"{CONTINUATION}/models/{{protocol}}/metrics.json",
+        model=f"{CONTINUATION}/models/{{variant}}/seed{{seed}}/model.keras",
+        history=f"{CONTINUATION}/models/{{variant}}/seed{{seed}}/history.csv",
+        metrics=f"{CONTINUATION}/models/{{variant}}/seed{{seed}}/metrics.json",
     log:
-        f"{CONTINUATION}/logs/train_{{protocol}}.log",
+        f"{CONTINUATION}/logs/train_{{variant}}_seed{{seed}}.log",
+    wildcard_constraints:
+        variant="|".join(config["continuation"]["protocols"] + CONTINUATION_ABLATIONS),
+        seed=r"\d+",
     conda:
         CONDA_ENV
     threads: 2
@@ -105,7 +142,7 @@ rule continuation_train:
         rate=config["continuation"]["audio"]["rate"],
         split=config["continuation"]["split"],
         model=config["continuation"]["model"],
-        training=config["continuation"]["training"],
+        training=seeded("continuation"),
         backend=config["keras_backend"],
     script:
         "../scripts/continuation_train.py"
@@ -117,17 +154,16 @@ rule continuation_generate:
         audio=rules.continuation_convert.output.audio,
         table=rules.continuation_convert.output.table,
         model=rules.continuation_train.output.model,
+        metrics=rules.continuation_train.output.metrics,
     output:
-        wav=report(
-            f"{CONTINUATION}/figures/{{protocol}}/generated.wav",
-            caption="../reports/captions/continuation.rst",
-            category="continuation",
-            subcategory="{protocol}",
-        ),
-        drift=f"{CONTINUATION}/models/{{protocol}}/drift.csv",
-        metrics=f"{CONTINUATION}/models/{{protocol}}/generation.json",
+        wav=f"{CONTINUATION}/models/{{variant}}/seed{{seed}}/generated.wav",
+        drift=f"{CONTINUATION}/models/{{variant}}/seed{{seed}}/drift.csv",
+        metrics=f"{CONTINUATION}/models/{{variant}}/seed{{seed}}/generation.json",
     log:
-        f"{CONTINUATION}/logs/generate_{{protocol}}.log",
+        f"{CONTINUATION}/logs/generate_{{variant}}_seed{{seed}}.log",
+    wildcard_constraints:
+        variant="|".join(config["continuation"]["protocols"] + CONTINUATION_ABLATIONS),
+        seed=r"\d+",
     conda:
         CONDA_ENV
     threads: 2
@@ -139,7 +175,6 @@ rule continuation_generate:
         model=config["continuation"]["model"],
         generation=config["continuation"]["generation"],
         drift=config["continuation"]["drift"],
-        seed=config["continuation"]["training"]["seed"],
         backend=config["keras_backend"],
     script:
         "../scripts/continuation_generate.py"
@@ -151,13 +186,14 @@ rule continuation_figures:
         code=code("run_notebook.py", "../reports/continuation.ipynb"),
         audio=rules.continuation_convert.output.audio,
         table=rules.continuation_convert.output.table,
-        history=rules.continuation_train.output.history,
-        wav=rules.continuation_generate.output.wav,
-        drift=rules.continuation_generate.output.drift,
-        generation=rules.continuation_generate.output.metrics,
+        history=f"{CONTINUATION_MODEL}/history.csv",
+        metrics=f"{CONTINUATION_MODEL}/metrics.json",
+        wav=f"{CONTINUATION_MODEL}/generated.wav",
+        drift=f"{CONTINUATION_MODEL}/drift.csv",
+        generation=f"{CONTINUATION_MODEL}/generation.json",
     output:
         figures=report(
-            [f"{CONTINUATION}/figures/{{protocol}}/{f}" for f in CONTINUATION_DRAWN],
+            [f"{CONTINUATION}/figures/{{protocol}}/{f}" for f in CONTINUATION_FIGURES],
             caption="../reports/captions/continuation.rst",
             category="continuation",
             subcategory="{protocol}",

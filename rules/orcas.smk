@@ -1,17 +1,70 @@
 # orcas: an LSTM that learned to notice orca whistles in raw hydrophone audio (seed 000).
 # tapes (mp3) -> 16-kHz mono WAV -> recording-level split -> the LSTM and the baseline, trained
 # by truncated BPTT -> every unit's track over the held-out tapes -> figures and unit sounds.
+# The whistle units are measured against annotations: the synthetic tapes' ground truth, or
+# Raven / Audacity tables (orcas.annotations.path); real recordings without them are scanned
+# and drawn all the same, their whistle measures "not measured".
+from audiorepro.annotations import table_files
+from audiorepro.errors import InputError
+from audiorepro.orcas.data import segment_span
 from audiorepro.orcas.figures import FIGURES as ORCAS_FIGURES, activation_wav_names
 
 ORCAS = f"{RESULTS}/orcas"
 ORCAS_SOUNDS = activation_wav_names(config["orcas"]["evaluation"]["top_units"])
+ORCAS_SYNTHETIC = config["orcas"]["source"]["kind"] == "synthetic"
+ORCAS_ANNOTATIONS = config["orcas"]["annotations"]
+try:  # the tables are inputs, so editing one re-measures; a wrong path stops before any job
+    ORCAS_TABLES = (
+        [str(p) for p in table_files(ORCAS_ANNOTATIONS["path"], key=None)]
+        if ORCAS_ANNOTATIONS["path"] and "orcas" in config["studies"]
+        else []
+    )
+except InputError as err:
+    raise ConfigError(
+        f"config key orcas.annotations.path: {err.where} {err.problem}"
+    ) from None
+# what units.json says the measures rest on
+ORCAS_ANNOTATED = (
+    f"{len(ORCAS_TABLES)} table{'s' if len(ORCAS_TABLES) != 1 else ''}"
+    if ORCAS_TABLES
+    else "synthetic" if ORCAS_SYNTHETIC else "none"
+)
+# samples one training segment spans: a shorter recording cannot train
+ORCAS_SEGMENT_SECONDS = (
+    segment_span(
+        config["orcas"]["training"]["segment_seconds"],
+        config["orcas"]["audio"]["rate"],
+        config["orcas"]["training"]["bptt_steps"],
+        config["orcas"]["model"]["window"],
+    )
+    / config["orcas"]["audio"]["rate"]
+)
 
 
-ORCAS_NETWORKS = f"{ORCAS}/models/{{network}}"
+ORCAS_SEEDS = study_seeds("orcas")  # each network trains and scans with each seed
+ORCAS_NETWORKS = (
+    f"{ORCAS}/models/{{network}}/seed{ORCAS_SEEDS[0]}"  # the figures' models
+)
 ORCAS_TARGETS = [
     f"{ORCAS}/figures/{f}" for f in [*ORCAS_FIGURES, *ORCAS_SOUNDS]
-] + expand(f"{ORCAS_NETWORKS}/units.json", network=config["orcas"]["networks"])
-register_study("orcas", ORCAS_TARGETS)
+] + expand(
+    [
+        f"{ORCAS}/models/{{network}}/replicates.json",
+        f"{ORCAS}/figures/replicates/{{network}}.png",
+    ],
+    network=config["orcas"]["networks"],
+)
+register_study("orcas", ORCAS_TARGETS, ground_truth=ORCAS_ANNOTATED != "none")
+register_replicates(
+    "orcas",
+    {
+        "best_abs_r": "|r| of the best unit",
+        "share_above_threshold": "share of units above the threshold",
+        "best_unit_whistle_speech_separation": "whistle / speech separation",
+        "loss.final": "final training loss",
+    },
+    metrics=["units.json"],
+)
 
 
 rule orcas_raw:
@@ -51,8 +104,30 @@ rule orcas_convert:
         CONDA_ENV
     params:
         rate=config["orcas"]["audio"]["rate"],
+        short=short_recordings(
+            "orcas", ORCAS_SEGMENT_SECONDS, "orcas.training.segment_seconds"
+        ),
     script:
         "../scripts/recordings_convert.py"
+
+
+rule orcas_annotations:
+    input:
+        code=code("orcas_annotations.py"),
+        truth=rules.orcas_raw.output.truth,
+        table=rules.orcas_convert.output.table,
+        tables=ORCAS_TABLES,
+    output:
+        table=f"{ORCAS}/annotations.csv",
+    log:
+        f"{ORCAS}/logs/annotations.log",
+    conda:
+        CONDA_ENV
+    params:
+        annotations=ORCAS_ANNOTATIONS,
+        synthetic=ORCAS_SYNTHETIC,
+    script:
+        "../scripts/orcas_annotations.py"
 
 
 rule orcas_split:
@@ -79,13 +154,14 @@ rule orcas_train:
         audio=rules.orcas_convert.output.audio,
         split=rules.orcas_split.output.table,
     output:
-        model=f"{ORCAS}/models/{{network}}/model.keras",
-        history=f"{ORCAS}/models/{{network}}/history.csv",
-        metrics=f"{ORCAS}/models/{{network}}/metrics.json",
+        model=f"{ORCAS}/models/{{network}}/seed{{seed}}/model.keras",
+        history=f"{ORCAS}/models/{{network}}/seed{{seed}}/history.csv",
+        metrics=f"{ORCAS}/models/{{network}}/seed{{seed}}/metrics.json",
     log:
-        f"{ORCAS}/logs/train_{{network}}.log",
+        f"{ORCAS}/logs/train_{{network}}_seed{{seed}}.log",
     wildcard_constraints:
         network="lstm|baseline",
+        seed=r"\d+",
     conda:
         CONDA_ENV
     threads: 2
@@ -94,7 +170,7 @@ rule orcas_train:
     params:
         rate=config["orcas"]["audio"]["rate"],
         model=config["orcas"]["model"],
-        training=config["orcas"]["training"],
+        training=seeded("orcas"),
         backend=config["keras_backend"],
     script:
         "../scripts/orcas_train.py"
@@ -105,14 +181,18 @@ rule orcas_scan:
         code=code("orcas_scan.py"),
         audio=rules.orcas_convert.output.audio,
         split=rules.orcas_split.output.table,
-        truth=rules.orcas_raw.output.truth,
+        annotations=rules.orcas_annotations.output.table,
         model=rules.orcas_train.output.model,
         history=rules.orcas_train.output.history,
+        training=rules.orcas_train.output.metrics,
     output:
-        scans=f"{ORCAS}/models/{{network}}/scans.npz",
-        metrics=f"{ORCAS}/models/{{network}}/units.json",
+        scans=f"{ORCAS}/models/{{network}}/seed{{seed}}/scans.npz",
+        metrics=f"{ORCAS}/models/{{network}}/seed{{seed}}/units.json",
     log:
-        f"{ORCAS}/logs/scan_{{network}}.log",
+        f"{ORCAS}/logs/scan_{{network}}_seed{{seed}}.log",
+    wildcard_constraints:
+        network="lstm|baseline",
+        seed=r"\d+",
     conda:
         CONDA_ENV
     threads: 2
@@ -123,6 +203,7 @@ rule orcas_scan:
         model=config["orcas"]["model"],
         scan=config["orcas"]["scan"],
         evaluation=config["orcas"]["evaluation"],
+        annotations=ORCAS_ANNOTATED,
         backend=config["keras_backend"],
     script:
         "../scripts/orcas_scan.py"
@@ -133,7 +214,7 @@ rule orcas_figures:
         notebook=NOTEBOOKS / "orcas.ipynb",
         code=code("run_notebook.py", "../reports/orcas.ipynb"),
         audio=rules.orcas_convert.output.audio,
-        truth=rules.orcas_raw.output.truth,
+        annotations=rules.orcas_annotations.output.table,
         histories=expand(
             f"{ORCAS_NETWORKS}/history.csv", network=config["orcas"]["networks"]
         ),

@@ -25,7 +25,7 @@ rule claims:
         CONDA_ENV
     params:
         results=lambda wildcards, output: str(Path(output.csv).parent),
-        basedir=workflow.basedir,
+        basedir=lambda wildcards: workflow.basedir,  # for the commit and the code hashes
         studies=config["studies"],
         built=lambda wildcards: sorted(STUDY_TARGETS),
         contexts=lambda wildcards: {s: claims_context(s) for s in config["studies"]},

@@ -18,6 +18,9 @@ SORTING_SPAN_SECONDS = max(
 )
 
 
+SORTING_SEEDS = study_seeds("sorting")  # each grid point trains with each seed
+
+
 SORTING_TARGETS = [f"{SORTING}/figures/{f}" for f in SORTING_FIGURES] + [
     f"{SORTING}/grid.csv",
     f"{SORTING}/claims.json",
@@ -94,13 +97,14 @@ rule sorting_train:
         music=rules.sorting_convert.output.audio,
         controls=rules.sorting_controls.output.controls,
     output:
-        model=f"{SORTING}/models/{{point}}/model.keras",
-        history=f"{SORTING}/models/{{point}}/history.csv",
-        metrics=f"{SORTING}/models/{{point}}/metrics.json",
+        model=f"{SORTING}/models/{{point}}/seed{{seed}}/model.keras",
+        history=f"{SORTING}/models/{{point}}/seed{{seed}}/history.csv",
+        metrics=f"{SORTING}/models/{{point}}/seed{{seed}}/metrics.json",
     log:
-        f"{SORTING}/logs/train_{{point}}.log",
+        f"{SORTING}/logs/train_{{point}}_seed{{seed}}.log",
     wildcard_constraints:
         point="|".join(SORTING_POINTS),
+        seed=r"\d+",
     group:
         "sorting_grid"  # on a cluster, --group-components sorting_grid=N packs N points a job
     conda:
@@ -112,9 +116,9 @@ rule sorting_train:
         point=lambda wildcards: SORTING_POINTS[wildcards.point],
         rate=config["sorting"]["audio"]["rate"],
         control_segments=config["sorting"]["controls"]["segments"],
-        sampling=config["sorting"]["sampling"],
+        sampling=seeded("sorting", "sampling"),  # each replicate its own samples and split
         model=config["sorting"]["model"],
-        training=config["sorting"]["training"],
+        training=seeded("sorting"),
         backend=config["keras_backend"],
     script:
         "../scripts/sorting_train.py"
@@ -123,13 +127,18 @@ rule sorting_train:
 rule sorting_collect:
     input:
         code=code("sorting_collect.py"),
-        metrics=expand(f"{SORTING}/models/{{point}}/metrics.json", point=SORTING_POINTS),
+        metrics=expand(
+            f"{SORTING}/models/{{point}}/seed{{seed}}/metrics.json",
+            point=SORTING_POINTS,
+            seed=SORTING_SEEDS,
+        ),
     output:
         table=report(
             f"{SORTING}/grid.csv",
             caption="../reports/captions/sorting.rst",
             category="sorting",
         ),
+        seeds=f"{SORTING}/grid_seeds.csv",
         claims=f"{SORTING}/claims.json",
     log:
         f"{SORTING}/logs/collect.log",

@@ -16,20 +16,39 @@ if config["whales"]["baseline"] not in WHALES_VARIANTS:
     )
 
 
-WHALES_MODELS = f"{WHALES}/models/{{protocol}}/{{variant}}"
-WHALES_TARGETS = [
-    f"{WHALES}/figures/{config['whales']['split']['train_on']}/{f}"
-    for f in [*WHALES_FIGURES, SWEEP_TABLE]
-] + expand(f"{WHALES}/splits/{{protocol}}.csv", protocol=config["whales"]["protocols"])
+WHALES_SEEDS = study_seeds("whales")  # each sweep member trains with each seed
+# the sweep table and the figures show the first seed's models
+WHALES_MODELS = f"{WHALES}/models/{{protocol}}/{{variant}}/seed{WHALES_SEEDS[0]}"
+WHALES_TRAIN_ON = config["whales"]["split"]["train_on"]
+WHALES_TARGETS = (
+    [f"{WHALES}/figures/{WHALES_TRAIN_ON}/{f}" for f in [*WHALES_FIGURES, SWEEP_TABLE]]
+    + expand(
+        f"{WHALES}/splits/{{protocol}}.csv", protocol=config["whales"]["protocols"]
+    )
+    + expand(
+        [
+            f"{WHALES}/models/{WHALES_TRAIN_ON}/{{variant}}/replicates.json",
+            f"{WHALES}/figures/replicates/{WHALES_TRAIN_ON}/{{variant}}.png",
+        ],
+        variant=WHALES_VARIANTS,
+    )
+)
 register_study(
     "whales",
     WHALES_TARGETS,
-    claims_context={"protocol": config["whales"]["split"]["train_on"]},
+    claims_context={"protocol": WHALES_TRAIN_ON},
     claims_files=[
-        f"models/{config['whales']['split']['train_on']}/{v}/metrics.json"
-        for v in WHALES_VARIANTS
+        f"models/{WHALES_TRAIN_ON}/{v}/replicates.json" for v in WHALES_VARIANTS
     ]
     + [f"splits/{p}_class_counts.csv" for p in config["whales"]["protocols"]],
+)
+register_replicates(
+    "whales",
+    {
+        "final_validation_accuracy": "validation accuracy, last epoch",
+        "validation.majority_baseline_accuracy": "majority class share",
+        "roc_auc": "ROC AUC",
+    },
 )
 
 
@@ -101,15 +120,16 @@ rule whales_train:
         images=rules.whales_render.output.images,
         split=rules.whales_split.output.table,
     output:
-        model=f"{WHALES}/models/{{protocol}}/{{net}}_lr{{rate}}/model.keras",
-        history=f"{WHALES}/models/{{protocol}}/{{net}}_lr{{rate}}/history.csv",
-        predictions=f"{WHALES}/models/{{protocol}}/{{net}}_lr{{rate}}/predictions.csv",
-        metrics=f"{WHALES}/models/{{protocol}}/{{net}}_lr{{rate}}/metrics.json",
+        model=f"{WHALES}/models/{{protocol}}/{{net}}_lr{{rate}}/seed{{seed}}/model.keras",
+        history=f"{WHALES}/models/{{protocol}}/{{net}}_lr{{rate}}/seed{{seed}}/history.csv",
+        predictions=f"{WHALES}/models/{{protocol}}/{{net}}_lr{{rate}}/seed{{seed}}/predictions.csv",
+        metrics=f"{WHALES}/models/{{protocol}}/{{net}}_lr{{rate}}/seed{{seed}}/metrics.json",
     log:
-        f"{WHALES}/logs/train_{{protocol}}_{{net}}_lr{{rate}}.log",
+        f"{WHALES}/logs/train_{{protocol}}_{{net}}_lr{{rate}}_seed{{seed}}.log",
     wildcard_constraints:
         net="alexnet|googlenet",
         rate="[0-9.e-]+",
+        seed=r"\d+",
     conda:
         CONDA_ENV
     threads: 2
@@ -119,7 +139,7 @@ rule whales_train:
         image=config["whales"]["image"],
         width=config["whales"]["width"],
         init=config["whales"]["init"],
-        training=config["whales"]["training"],
+        training=seeded("whales"),
         backend=config["keras_backend"],
     script:
         "../scripts/whales_train.py"

@@ -1,4 +1,5 @@
-"""Rule catsdogs_train: train the 10-layer 1-D CNN under one protocol; evaluate on the test files."""
+"""Rule catsdogs_train: train the 10-layer 1-D CNN (a variant: a protocol, or an ablation of
+the model under one) with one seed; evaluate on the test files."""
 
 from audiorepro import rule
 
@@ -14,7 +15,7 @@ from audiorepro.training import ResumableFit, training_record, write_json  # noq
 
 
 def main(snakemake):
-    p, out, protocol = snakemake.params.training, snakemake.output, snakemake.wildcards.protocol
+    p, out, protocol = snakemake.params.training, snakemake.output, snakemake.params.protocol
     keras.utils.set_random_seed(p["seed"])
     pack = ClipPack(snakemake.input.clips, snakemake.input.samples)
     split = pd.read_csv(snakemake.input.split)
@@ -36,6 +37,7 @@ def main(snakemake):
     with atomic_path(out.segments) as tmp:
         table.to_csv(tmp, index=False)
     metrics = evaluate.metrics(protocol, history, table, too_short, split, stats)
+    metrics.update(variant=snakemake.wildcards.variant, seed=p["seed"], model=snakemake.params.model)
     if len(table):
         pooled = model.layer_probe(best).predict(segments[..., None], verbose=0)[-1]
         metrics["pooling"] = evaluate.pooling_components(

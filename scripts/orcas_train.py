@@ -10,8 +10,9 @@ from pathlib import Path  # noqa: E402
 import keras  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from audiorepro.orcas import batches, data, evaluate, model  # noqa: E402
-from audiorepro.training import ResumableFit, training_record, write_json  # noqa: E402
+from audiorepro.orcas import batches, data, model  # noqa: E402
+from audiorepro.training import (  # noqa: E402
+    ResumableFit, loss_summary, training_record, write_json)
 
 
 def main(snakemake):
@@ -34,7 +35,7 @@ def main(snakemake):
                           rule.training_settings(snakemake), monitor="loss", mode="min")
     history = fitter.fit(net, stream, t["epochs"], callbacks=[model.ResetStates(stream)])
     write_json(out.metrics, {
-        "study": "orcas", "network": network, "loss": evaluate.loss_summary(history),
+        "study": "orcas", "network": network, "loss": loss_summary(history),
         "training_recordings": len(train), "updates_per_epoch": len(stream),
         "segment_samples": stream.batches.span, **training_record(fitter, net),
     })

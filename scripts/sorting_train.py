@@ -36,7 +36,8 @@ def main(snakemake):
     probabilities = best.predict(x, batch_size=t["batch_size"], verbose=0)
     leak = data.overlapping(sets.train, sets.valid, songs)
     metrics = evaluate.run_metrics(
-        point, probabilities, labels, run=snakemake.wildcards.point, chunk_samples=chunk_len,
+        point, probabilities, labels, run=snakemake.wildcards.point, seed=t["seed"],
+        sampling_seed=s["seed"], chunk_samples=chunk_len,
         train_samples=len(sets.train), valid_samples_sharing_training_audio=float(leak.mean()),
         songs={split: int(n) for split, n in sets.songs.split.value_counts().items()},
         **training_record(fitter, best))

@@ -146,3 +146,38 @@ def test_segments_and_vote():
     clips = evaluate.vote(preds).set_index("file")
     assert clips.loc["a", "vote"] == 1 and clips.loc["a", "correct"]
     assert clips.loc["b", "vote"] == 0 and clips.loc["b", "correct"]  # mean 0.433 < 0.5
+
+
+def test_the_ablations_are_the_fewer_filter_models_and_the_grid_without_the_model_itself():
+    from audiorepro.catsdogs.data import ablation_variants, variant_protocol
+
+    model = {"blocks": 10, "filters": 10, "kernel_size": 4, "strides": 2}
+    variants = ablation_variants({"protocol": "original", "filters": [5], "kernel_size": [3, 4, 5],
+                                  "strides": [1, 2, 3]}, model)
+    assert len(variants) == 1 + 8 and "original-k4s2" not in variants
+    assert variants["original-filters5"] == {**model, "filters": 5}
+    assert variants["original-k3s1"] == {**model, "kernel_size": 3, "strides": 1}
+    assert variant_protocol("original-k3s1") == "original" == variant_protocol("original")
+
+
+def test_ablation_summary_measures_c4_and_c5_with_the_model_as_its_grid_point():
+    from audiorepro.catsdogs.evaluate import ablation_summary
+    from audiorepro.replicates import aggregate
+
+    def doc(train, valid, test=0.7):
+        return aggregate([{"final_training_accuracy": train, "best_validation_accuracy": valid,
+                           "test_segment_accuracy": test}], [1])
+
+    base = doc(0.9, 0.85)
+    variants = {"original-filters5": doc(0.9, 0.7, 0.68), "original-k3s1": doc(0.8, 0.6),
+                "original-k5s2": doc(0.8, 0.8)}
+    summary = ablation_summary(base, variants, base_point="k4s2")
+    assert summary["filters"]["filters5"]["gap"] == pytest.approx(0.2)
+    assert summary["filters"]["base"]["gap"] == pytest.approx(0.05)
+    assert summary["grid"] == {"k3s1": 0.6, "k5s2": 0.8, "k4s2": 0.85}
+    assert summary["grid_best"] == "k4s2" and summary["stride2_k45_best"] == 0.85
+    assert summary["others_best"] == 0.6 and summary["not_measured"] == {}
+    alone = ablation_summary(base, {"original-k3s1": doc(0.8, 0.6)}, base_point="k3s3")
+    assert alone["stride2_k45_best"] is None
+    assert alone["not_measured"] == {
+        "stride2_k45_best": "the grid (catsdogs.ablations) has no kernel 4 or 5 with stride 2"}

@@ -89,7 +89,7 @@ def test_every_study_declares_every_claim_of_the_design_with_a_known_rule():
                    "whales": [f"W{i}" for i in range(1, 8)],
                    "orcas": [f"O{i}" for i in range(1, 7)],
                    "sorting": [f"S{i}" for i in range(1, 8)],
-                   "continuation": [f"N{i}" for i in range(1, 8)]}
+                   "continuation": [f"N{i}" for i in range(1, 9)]}
     for p in root.glob("*/claims.yaml"):
         for c in claims.load_claims(p):
             assert claims.describe(c["rule"])
@@ -163,3 +163,139 @@ def test_the_summary_counts_verdicts_by_kind(gaps):
                              gaps, False, "")
     text = claims.to_markdown(pd.DataFrame(rows, columns=claims.COLUMNS))
     assert text.startswith("2 claims: 2 not measured.")
+
+
+# --- what a row rests on, and comparing two runs ---------------------------------------------------
+
+def test_data_checksum_follows_names_and_contents_not_the_place(tmp_path):
+    from audiorepro.provenance import data_checksum
+
+    for where in ("a", "b"):
+        (tmp_path / where / "sub").mkdir(parents=True)
+        (tmp_path / where / "sub" / "x.wav").write_bytes(b"RIFF1")
+        (tmp_path / where / "y.mp3").write_bytes(b"ID3")
+    assert data_checksum(tmp_path / "a") == data_checksum(tmp_path / "b")
+    (tmp_path / "b" / "y.mp3").write_bytes(b"ID4")
+    assert data_checksum(tmp_path / "a") != data_checksum(tmp_path / "b")
+    (tmp_path / "b" / "y.mp3").write_bytes(b"ID3")
+    (tmp_path / "b" / "y.mp3").rename(tmp_path / "b" / "z.mp3")
+    assert data_checksum(tmp_path / "a") != data_checksum(tmp_path / "b")
+    assert data_checksum(tmp_path / "none") == "none"
+
+
+def test_the_code_of_a_study_is_its_rules_entry_points_notebook_and_their_imports():
+    from conftest import ROOT
+    from audiorepro.provenance import code_hash, study_code
+
+    files = study_code(ROOT, "sorting")
+    assert {"rules/sorting.smk", "scripts/sorting_train.py", "scripts/recordings_convert.py",
+            "scripts/run_notebook.py", "reports/sorting.ipynb", "scripts/audiorepro/training.py",
+            "scripts/audiorepro/sorting/model.py", "scripts/audiorepro/sorting/claims.yaml"} <= set(files)
+    assert not any("/whales/" in f or "/catsdogs/" in f for f in files)
+    assert code_hash(ROOT, "sorting") != code_hash(ROOT, "whales")
+
+
+def table(tmp_path, name, rows):
+    path = tmp_path / name
+    pd.DataFrame(rows, columns=claims.COLUMNS).to_csv(path, index=False)
+    return path
+
+
+def test_compare_names_the_claims_that_changed_and_what_they_rest_on(tmp_path, capsys):
+    import compare_claims
+
+    row = {c: "" for c in claims.COLUMNS}
+    a = [{**row, "study": "s", "id": "S1", "ours": "0.5", "verdict": "holds", "code": "c1", "data": "d"},
+         {**row, "study": "s", "id": "S2", "ours": "0.9", "verdict": "holds", "code": "c1", "data": "d"}]
+    b = [{**a[0], "code": "c2"}, {**a[1], "ours": "0.4", "verdict": "differs", "code": "c2"}]
+    changes = claims.compare(claims.read_table(table(tmp_path, "a.csv", a)),
+                             claims.read_table(table(tmp_path, "b.csv", b)))
+    assert changes.values.tolist() == [["s", "S2", "verdict", "holds", "differs"],
+                                       ["s", "S2", "ours", "0.9", "0.4"],
+                                       ["s", "*", "code", "c1", "c2"]]
+    (tmp_path / "run").mkdir()
+    table(tmp_path / "run", "claims.csv", a)
+    assert compare_claims.main([str(tmp_path / "run"), str(tmp_path / "a.csv")]) == 0
+    assert capsys.readouterr().out.startswith("2 claims in A, 2 in B: 0 verdict(s) changed")
+    assert compare_claims.main([str(tmp_path / "run"), str(tmp_path / "b.csv")]) == 0
+    assert "s S2 verdict: holds -> differs" in capsys.readouterr().out
+    assert compare_claims.main([str(tmp_path / "nowhere"), str(tmp_path / "a.csv")]) == 2
+    assert "nowhere: is missing: give a results folder" in capsys.readouterr().err
+
+
+# --- seed replicates: the interval over seeds decides ---------------------------------------------
+
+def agg(*values):
+    from audiorepro.replicates import summary
+
+    return summary(values)
+
+
+@pytest.mark.parametrize("rule, values, verdict", [
+    ({"kind": "at_least", "value": 0.5}, [agg(0.8, 0.82, 0.79)], "holds"),
+    ({"kind": "at_least", "value": 0.5}, [agg(0.3, 0.32, 0.29)], "differs"),
+    ({"kind": "at_least", "value": 0.5}, [agg(0.45, 0.8, 0.6)], "inconclusive"),
+    ({"kind": "range", "low": 0.0, "high": 0.15}, [agg(0.05, 0.1, 0.07)], "holds"),
+    ({"kind": "range", "low": 0.0, "high": 0.15}, [agg(0.05, 0.3, 0.1)], "inconclusive"),
+    ({"kind": "greater"}, [agg(0.8, 0.82, 0.81), agg(0.3, 0.35, 0.32)], "holds"),
+    ({"kind": "greater"}, [agg(0.8, 0.3, 0.6), agg(0.5, 0.55, 0.52)], "inconclusive"),
+    ({"kind": "greater"}, [agg(0.2, 0.21, 0.22), agg(0.5, 0.55, 0.52)], "differs"),
+    ({"kind": "greater"}, [0.5, 0.5], "differs"),  # two plain numbers: as before
+    ({"kind": "ordering"}, [agg(0.1, 0.11), agg(0.5, 0.52), agg(0.9, 0.91)], "holds"),
+    ({"kind": "at_least", "value": 0.5, "original_value": 0.7, "tolerance": 0.1},
+     [agg(0.85, 0.9, 0.88)], "differs"),
+    ({"kind": "at_least", "value": 0.5, "original_value": 0.7, "tolerance": 0.1},
+     [agg(0.7, 0.78, 0.75)], "holds"),
+    ({"kind": "at_least", "value": 0.5, "original_value": 0.7, "tolerance": 0.1}, [0.95], "differs"),
+])
+def test_intervals_over_seeds_decide_and_a_bound_inside_one_is_inconclusive(rule, values, verdict):
+    assert claims.judge(rule, values)[0] == verdict
+
+
+def test_above_chance_over_seeds_takes_the_wider_of_seeds_and_one_seeds_sample():
+    from audiorepro.replicates import proportion_interval
+
+    # three seeds agreeing exactly on 12 samples each: the interval is no point, and the
+    # samples are not pooled (seeds may share their test files)
+    low, high = proportion_interval([0.75, 0.75, 0.75], [12, 12, 12])
+    assert (low, high) == pytest.approx(claims.wilson(9, 12))
+    # seeds that disagree: the t interval over seeds is wider than the Wilson one
+    low, high = proportion_interval([0.55, 0.95, 0.75], [1000] * 3)
+    assert low < 0.5 and high == 1.0  # clipped to a proportion's range
+    verdict, text = claims.judge({"kind": "above_chance", "chance": 0.5},
+                                 [agg(0.55, 0.95, 0.75), agg(1000, 1000, 1000)])
+    assert verdict == "differs" and "mean of 3 seeds" in text and "n = 1,000 per seed" in text
+    verdict, _ = claims.judge({"kind": "above_chance", "chance": 0.5},
+                              [agg(0.8, 0.82, 0.81), agg(200, 200, 200)])
+    assert verdict == "holds"
+
+
+def test_the_rule_text_says_when_the_original_number_is_tested():
+    rule = {"kind": "above_chance", "chance": 0.5, "original_value": 0.7, "tolerance": 0.1}
+    assert claims.describe(rule) == ("95 % interval above chance (0.5); and within 0.1 of the "
+                                     "original 0.7")
+
+
+def test_measures_read_the_flattened_keys_of_a_replicates_file(tmp_path):
+    from audiorepro.replicates import aggregate
+
+    doc = aggregate([{"validation": {"majority": 0.7}, "by_epoch": [0.5, 0.6, 0.8]}] * 2, [1, 2])
+    (tmp_path / "replicates.json").write_text(json.dumps(doc))
+    results = claims.Results(tmp_path)
+    assert results.value("replicates.json:metrics.validation.majority")["mean"] == 0.7
+    assert results.value("replicates.json:metrics.by_epoch.-1")["values"] == [0.8, 0.8]
+    assert results.value("replicates.json:seeds.1") == 2
+    with pytest.raises(InputError, match="has no 'metrics.by_epoch.9'"):
+        results.value("replicates.json:metrics.by_epoch.9")
+
+
+@pytest.mark.parametrize("values, verdict", [
+    ([12.0, 13.5], "holds"), ([12.0, 16.0], "differs"),
+    ([agg(12.0, 12.5, 12.2), agg(13.0, 13.2, 13.1)], "holds"),
+    ([agg(9.0, 15.0, 12.0), agg(13.0, 13.2, 13.1)], "inconclusive"),
+    ([agg(5.0, 5.2, 5.1), agg(13.0, 13.2, 13.1)], "differs"),
+])
+def test_close_holds_when_the_two_differ_by_at_most_the_tolerance(values, verdict):
+    rule = {"kind": "close", "tolerance": 3.0}
+    assert claims.judge(rule, values)[0] == verdict
+    assert claims.describe(rule) == "the two differ by at most 3"

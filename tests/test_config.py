@@ -167,8 +167,10 @@ LOCAL_CASES = {
     "whales-at-the-top": ("whales", ["train.csv", "train/", "test/"], None),
     "continuation-one-file": ("continuation", "file", None),
     "continuation-no-audio": ("continuation", ["notes.txt", "sub/"],
-                              "{path} holds no audio file (.aif, .aiff, .flac, .m4a, .mp3, .ogg, "
-                              ".wav)"),
+                              "{path} holds no audio file (.aac, .aif, .aifc, .aiff, .au, .caf, "
+                              ".flac, .m4a, .mka, .mp3, .mp4, .oga, .ogg, .opus, .w64, .wav, "
+                              ".webm, .wma, .wv)"),
+    "sorting-opus": ("sorting", ["songs/voice memo.opus"], None),
     "continuation-deep-audio": ("continuation", ["a/b/Track.MP3"], None),
     "sorting-one-file": ("sorting", "file", "{path} is a file; it must be a folder"),
     "sorting-flac": ("sorting", ["songs/x.flac"], None),
@@ -245,7 +247,7 @@ def test_a_missing_local_folder_stops_the_workflow_before_any_job(tmp_path):
 
 def test_paper_configuration_and_slurm_profile_plan(tmp_path):
     paper = run_snakemake(tmp_path, "-n", configfiles=[ROOT / "config" / "paper.yaml"])
-    assert re.search(r"catsdogs_train\s+2", paper.stdout)
+    assert re.search(r"catsdogs_train\s+6", paper.stdout)  # 2 protocols x 3 seeds
     slurm = run_snakemake(tmp_path, "-n", "--profile", str(ROOT / "profiles" / "slurm"), configfiles=())
     assert re.search(r"catsdogs_figures\s+2", slurm.stdout)
 
@@ -345,3 +347,10 @@ def test_setting_checks_skip_studies_not_built_and_sections_the_schema_refused()
         validate_config(config, SCHEMA)
     assert str(err.value).startswith("config key sorting.audio.rate: 'fast' is of type str")
     assert "pad_seconds" not in str(err.value)  # not judged on a section that failed the schema
+
+
+def test_a_grid_block_with_an_empty_list_is_refused_at_start_up():
+    config = load("config.yaml")
+    config["sorting"]["grid"][0]["n_chunks"] = []
+    with pytest.raises(ConfigError, match=r"config key sorting.grid.0.n_chunks: \[\] should be non-empty"):
+        validate_config(config, SCHEMA)

@@ -115,6 +115,105 @@ def test_a_recording_too_short_or_silent_is_refused_with_its_numbers():
         data.prepare(silent, protocol="clean", frame=frame, seq_len=seq_len)
 
 
+# --- several recordings: joined in file order, cut at their boundaries ----------------------------
+
+
+def _three_recordings():
+    """A ramp (sample value = its index in the joined signal) over three recordings of different
+    lengths, and the lengths."""
+    lengths = [5_300, 2_150, 12_557]
+    return np.arange(sum(lengths)).astype(np.int32), lengths
+
+
+def test_no_sequence_straddles_two_recordings_and_the_fractions_hold_over_the_whole():
+    frame, seq_len = 10, 20  # 200 samples a sequence
+    ramp, lengths = _three_recordings()
+    files = ["b song.mp3", "a talk.wav", "c (live).flac"]
+    prepared = data.prepare(ramp, protocol="clean", frame=frame, seq_len=seq_len, lengths=lengths,
+                            files=files)
+    n = len(ramp)
+    table = prepared.split_table
+    assert table.end.tolist() == [int(n * 0.8), int(n * 0.9), n]  # over the whole, not per file
+    edges = np.cumsum([0, *lengths])
+    pieces = prepared.pieces
+    # every piece lies in one recording, in file order, and the pieces tile each split
+    for split in data.SPLITS:
+        mine = pieces[pieces.split == split]
+        row = table.set_index("split").loc[split]
+        assert mine.start.iloc[0] == row.start and mine.end.iloc[-1] == row.end
+        assert (mine.start.iloc[1:].to_numpy() == mine.end.iloc[:-1].to_numpy()).all()
+        assert mine.recording.is_monotonic_increasing
+    for piece in pieces.itertuples():
+        k = piece.recording
+        assert edges[k] <= piece.start < piece.end <= edges[k + 1]
+        assert piece.file == files[k] and piece.offset == piece.start - edges[k]
+    assert pieces.samples.sum() == n
+    # every sequence is contiguous in one recording
+    for split in data.SPLITS:
+        seqs = prepared.sequences[split]
+        index = np.round(seqs * (prepared.stats["max"] - prepared.stats["min"])
+                         + prepared.stats["mean"]).astype(np.int64).reshape(len(seqs), -1)
+        assert (np.diff(index, axis=1) == 1).all()
+        recording = np.searchsorted(edges, index, side="right") - 1
+        assert (recording == recording[:, :1]).all(), split
+        assert len(seqs) == pieces.sequences[pieces.split == split].sum()
+    # cutting the joined split as one recording would have made sequences across a boundary
+    whole = data.prepare(ramp, protocol="clean", frame=frame, seq_len=seq_len)
+    crossing = [s for s in whole.sequences["train"].reshape(-1, frame * seq_len)
+                if len(set(np.searchsorted(edges, np.round(
+                    s * (whole.stats["max"] - whole.stats["min"]) + whole.stats["mean"]), "right")))
+                > 1]
+    assert crossing
+    assert prepared.counts() == {"train": 26 + 10 + 42, "valid": 10, "test": 10}
+    assert whole.counts() == {"train": 80, "valid": 10, "test": 10}
+
+
+def test_the_split_summary_and_the_metrics_name_the_recordings():
+    ramp, lengths = _three_recordings()
+    table = data.contiguous_split(len(ramp))
+    pieces = data.recording_pieces(table, lengths, ["one.wav", "two.wav", "three.wav"], 10, 20)
+    summary = data.split_summary(table, pieces)
+    assert summary.split.tolist() == ["train", "valid", "test"]
+    assert summary.recordings.tolist() == [3, 1, 1]
+    assert summary.files.tolist() == ["one.wav | two.wav | three.wav", "three.wav", "three.wav"]
+    assert summary.sequences.tolist() == [26 + 10 + 42, 10, 10]
+    prepared = data.prepare(ramp, protocol="original", frame=10, seq_len=20, lengths=lengths)
+    records = prepared.piece_records()
+    assert [r["file"] for r in records] == ["recording 1", "recording 2", "recording 3",
+                                            "recording 3", "recording 3"]
+    assert all(type(r["start"]) is int for r in records)  # plain JSON numbers
+    assert prepared.data_parts() == [(0, 5300), (5300, 7450), (7450, 16005), (16005, 18006)]
+
+
+def test_a_folder_too_short_for_a_sequence_within_one_recording_names_them():
+    # valid part lies across two recordings, each piece shorter than one sequence
+    x = np.random.default_rng(8).integers(-99, 99, 60_000).astype(np.int16)
+    with pytest.raises(InputError, match=r"folder: is too short: 60000 samples \(3\.75 s\); its "
+                                         r"valid part has 6000 samples in 2 recording\(s\) "
+                                         r"\('a\.wav': 3000, 'b\.wav': 3000\), none holding one "
+                                         r"sequence of 50 frames x 100 samples = 5000"):
+        data.prepare(x, protocol="original", frame=100, seq_len=50, lengths=[51_000, 9_000],
+                     files=["a.wav", "b.wav"], where="folder", rate=16000)
+    with pytest.raises(InputError, match="lengths add to 59999"):
+        data.prepare(x, protocol="original", frame=100, seq_len=50, lengths=[50_999, 9_000])
+
+
+def test_recordings_are_read_in_table_order_and_the_log_line_names_them(tmp_path):
+    rate = 1000
+    table = pd.DataFrame({"file": ["z first.mp3", "a second.wav"],
+                          "wav": ["z first.wav", "a second.wav"]})
+    for wav, n, value in (("z first.wav", 1500, 1), ("a second.wav", 2250, 2)):
+        soundfile.write(tmp_path / wav, np.full(n, value, np.int16), rate, subtype="PCM_16")
+    recordings = data.read_recordings(tmp_path, table, rate)
+    assert recordings.lengths == [1500, 2250] and recordings.files == ["z first.mp3",
+                                                                       "a second.wav"]
+    assert recordings.samples.tolist() == [1] * 1500 + [2] * 2250
+    assert recordings.describe(rate) == (
+        "2 recordings joined in file order (no sequence straddles two): 1. 'z first.mp3' "
+        "(1.50 s), 2. 'a second.wav' (2.25 s)")
+    assert recordings.table(rate)[1] == {"file": "a second.wav", "samples": 2250, "seconds": 2.25}
+
+
 def test_sequence_batches_walk_in_order_and_shuffle_per_epoch_reproducibly():
     inputs = np.arange(10)[:, None]
     targets = inputs + 100
@@ -131,6 +230,61 @@ def test_sequence_batches_walk_in_order_and_shuffle_per_epoch_reproducibly():
     assert np.array_equal(np.concatenate([shuffled[i][0] for i in range(3)]).ravel(), epoch0)
     x, y = shuffled[1]
     assert np.array_equal(y, x + 100)
+
+
+# --- trivial baselines ----------------------------------------------------------------------------
+
+
+def test_baselines_on_sequences_whose_answers_are_known():
+    # frame t of every sequence holds the value t + 1: targets 2..T, inputs 1..T-1
+    seq_len, frame = 6, 4
+    seqs = np.broadcast_to(np.arange(1, seq_len + 1, dtype=np.float32)[None, :, None],
+                           (5, seq_len, frame)).copy()
+    mse = evaluate.baseline_mse(*data.inputs_and_targets(seqs), chunk=2)
+    assert mse["zero"] == pytest.approx(np.mean(np.arange(2, seq_len + 1) ** 2))  # 18
+    assert mse["repeat_last"] == pytest.approx(1.0)
+    rng = np.random.default_rng(9)
+    inputs, targets = rng.normal(size=(7, 3, 5)), rng.normal(size=(7, 3, 5))
+    mse = evaluate.baseline_mse(inputs, targets, chunk=3)
+    assert mse["zero"] == pytest.approx(np.mean(targets ** 2))
+    assert mse["repeat_last"] == pytest.approx(np.mean((targets - inputs) ** 2))
+    assert evaluate.baseline_mse(inputs[:0], targets[:0]) == {"zero": None, "repeat_last": None}
+    table = evaluate.baselines({"valid": (inputs, targets), "test": (inputs[:0], targets[:0])})
+    assert table["zero"] == {"valid": mse["zero"], "test": None}
+
+
+def test_a_network_that_outputs_zero_scores_the_zero_baseline_in_keras():
+    """The baselines are on the sequences and in the units Keras validates on, batch weighting
+    included (7 sequences in batches of 3)."""
+    import keras
+
+    from audiorepro.continuation import model
+
+    keras.utils.set_random_seed(10)
+    x = np.random.default_rng(10).normal(0, 3000, 640).astype(np.int16)
+    prepared = data.prepare(x, protocol="original", frame=12, seq_len=5,
+                            fractions=(0.15, 0.7, 0.15))
+    assert prepared.counts()["valid"] == 7
+    net = model.continuation_model(12, 4, 1)
+    dense = net.get_layer("next_frame")
+    dense.set_weights([np.zeros_like(w) for w in dense.get_weights()])
+    pair = prepared.inputs_and_targets("valid")
+    loss = net.evaluate(batches.sequence_batches(*pair, 3), verbose=0)
+    assert loss == pytest.approx(evaluate.baseline_mse(*pair)["zero"], rel=1e-5)
+
+
+def test_the_network_must_beat_the_better_baseline():
+    table = {"zero": {"valid": 0.005443, "test": 0.006}, "repeat_last": {"valid": 0.0109,
+                                                                          "test": 0.012}}
+    versus, warning = evaluate.against_baselines(0.005538, table)  # the reported real run
+    assert versus == {"best_baseline": "zero", "best_baseline_valid": 0.005443,
+                      "beats_baselines": False}
+    assert "0.005538" in warning and "0.005443" in warning and "0.0109" in warning
+    versus, warning = evaluate.against_baselines(0.004, table)
+    assert versus["beats_baselines"] is True and warning is None
+    table["repeat_last"]["valid"] = 0.003  # a smooth signal: repeating wins and must be beaten
+    versus, warning = evaluate.against_baselines(0.004, table)
+    assert versus["best_baseline"] == "repeat_last" and versus["beats_baselines"] is False
 
 
 # --- the network ----------------------------------------------------------------------------------
@@ -163,6 +317,10 @@ def test_small_network_parameter_count_by_formula():
     assert model.parameter_breakdown(frame, u, 2)["total"] == 6_600
     optimizer = small.optimizer
     assert float(optimizer.learning_rate) == pytest.approx(0.01) and optimizer.epsilon == 1e-6
+    adam = model.continuation_model(frame, u, 2, optimizer="adam", learning_rate=0.001).optimizer
+    assert adam.name == "adam" and float(adam.learning_rate) == pytest.approx(0.001)
+    with pytest.raises(ValueError, match="optimizer must be one of"):
+        model.continuation_model(frame, u, 2, optimizer="sgd")
 
 
 def test_lasagne_cell_follows_lasagnes_peephole_equations():
@@ -257,6 +415,83 @@ def test_drift_measures_keep_a_copy_of_the_data_inside_and_put_white_noise_outsi
     assert turned["drift_second"] == 4 and turned["stays_outside_from"] == 4
 
 
+def _table(rms, spectral, flatness=0.1):
+    n = len(rms)
+    return pd.DataFrame({"second": np.arange(n), "rms": rms, "spectral_distance": spectral,
+                         "flatness": np.full(n, flatness)})
+
+
+RANGES = {"rms": [0.05, 0.3], "spectral_distance": [2.0, 45.0], "flatness": [0.0, 0.5]}
+
+
+def test_drift_catches_a_collapse_to_silence_that_the_spectral_distance_misses():
+    # the data's spectral range is wide (speech and music): a faint copy stays inside it
+    faint = _table(np.full(10, 0.15 * 10 ** (-36 / 20)), np.full(10, 36.0))
+    spectral_only = evaluate.drift(faint, RANGES, "spectral_distance")
+    assert spectral_only["drift_second"] is None and spectral_only["collapsed_to_silence"]
+    both = evaluate.drift(faint, RANGES)  # the default: spectral distance and RMS
+    assert both["measure"] == ["spectral_distance", "rms"]
+    assert both["drift_second"] == 0 and both["causes"] == ["rms"]
+    assert both["collapsed_to_silence"] and both["silence_second"] == 0
+    assert both["first_drift"] == {"rms": 0, "flatness": None, "spectral_distance": None}
+    assert both["stays_outside_from"] == 0 and both["rms_outside_fraction"] == 1.0
+
+
+def test_drift_is_the_first_run_outside_on_any_measure_and_records_each_cause():
+    rms = np.array([0.1, 0.1, 0.1, 0.1, 0.01, 0.01, 0.01, 0.01, 0.1, 0.1])
+    spectral = np.array([5, 60, 60, 5, 5, 5, 5, 5, 60, 60], float)
+    result = evaluate.drift(_table(rms, spectral), RANGES, ["rms", "spectral_distance"], 3)
+    # seconds 1-2 spectral (2 in a row only), 3 inside, 4-7 rms: the run starts at 4
+    assert result["drift_second"] == 4 and result["causes"] == ["rms"]
+    assert result["first_drift"]["rms"] == 4 and result["first_drift"]["spectral_distance"] is None
+    assert result["stays_outside_from"] == 4  # 8-9 spectral: outside to the end
+    assert result["silence_second"] == 4
+    mixed = evaluate.drift(_table(rms, spectral), RANGES, ["rms", "spectral_distance"], 2)
+    assert mixed["drift_second"] == 1 and mixed["causes"] == ["spectral_distance"]
+    # noise at the data's level: spectral distance only, not a collapse
+    noise = evaluate.drift(_table(np.full(5, 0.1), np.full(5, 80.0)), RANGES, consecutive=3)
+    assert noise["drift_second"] == 0 and noise["causes"] == ["spectral_distance"]
+    assert not noise["collapsed_to_silence"] and noise["silence_second"] is None
+
+
+def test_drift_measure_is_a_name_or_a_list():
+    table = _table(np.full(6, 0.01), np.full(6, 10.0))
+    assert evaluate.drift(table, RANGES, "rms") == evaluate.drift(table, RANGES, ["rms"])
+    assert evaluate.drift(table, RANGES, "rms")["measure"] == ["rms"]
+    assert evaluate.drift(table, RANGES, "flatness")["drift_second"] is None
+    for bad in ("loudness", [], ["rms", "pitch"]):
+        with pytest.raises(InputError, match="continuation.drift.measure: must be one or more of"):
+            evaluate.drift(table, RANGES, bad)
+
+
+def test_a_null_drift_point_says_why():
+    inside = evaluate.drift(_table(np.full(30, 0.1), np.full(30, 10.0)), RANGES)
+    assert inside["drift_second"] is None
+    assert evaluate.drift_not_measured(inside, [1, 99]) == {"drift.drift_second": (
+        "no drift within the 30 s generated: no 3 seconds in a row left the data's 1th-99th "
+        "percentile range of spectral_distance or rms")}
+    short = evaluate.drift(_table(np.full(2, 0.01), np.full(2, 10.0)), RANGES)
+    assert "only 2 s generated" in evaluate.drift_not_measured(short, [1, 99])["drift.drift_second"]
+    drifted = evaluate.drift(_table(np.full(5, 0.01), np.full(5, 10.0)), RANGES)
+    assert evaluate.drift_not_measured(drifted, [1, 99]) == {}
+
+
+def test_a_faint_loop_of_the_data_drifts_at_once_by_rms_and_a_copy_does_not(music_30s):
+    samples, rate, _ = music_30s
+    reference, ranges, data_table = evaluate.data_profile(samples, rate, parts=[(0, 24 * rate)])
+    loop = np.tile(samples[10 * rate: 11 * rate] * 10 ** (-36 / 20), 12)  # 36 dB below, looped
+    faint = evaluate.per_second(loop.astype(np.int16), rate, reference)
+    result = evaluate.drift(faint, ranges)
+    assert result["drift_second"] == 0 and "rms" in result["causes"]
+    assert result["collapsed_to_silence"] and result["first_drift"]["rms"] == 0
+    assert evaluate.relative_level_db(faint, data_table) == pytest.approx(-36, abs=3)
+    copy = evaluate.per_second(samples[4 * rate: 24 * rate], rate, reference)
+    kept = evaluate.drift(copy, ranges)
+    assert kept["drift_second"] is None and not kept["collapsed_to_silence"]
+    assert "no drift within the 20 s" in evaluate.drift_not_measured(kept, [1, 99])[
+        "drift.drift_second"]
+
+
 def test_per_second_flatness_is_synth_spectral_flatness(music_30s):
     samples, rate, _ = music_30s
     table = evaluate.per_second(samples[: 3 * rate], rate)
@@ -339,3 +574,25 @@ def test_figures_draw_and_the_wav_is_written(tmp_path, music_30s):
     back, back_rate = soundfile.read(tmp_path / "generated.wav", dtype="int16")
     assert back_rate == rate and np.array_equal(back, samples[:rate])
     assert len(figures.FIGURES) == 5 and "generated.wav" in figures.FIGURES
+
+
+def test_the_schema_takes_a_measure_or_a_list_and_refuses_unknown_ones():
+    import copy
+
+    import yaml
+
+    from audiorepro.config import ConfigError, validate_config
+    from conftest import ROOT
+
+    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    assert config["continuation"]["drift"]["measure"] == ["spectral_distance", "rms"]
+    assert config["continuation"]["audio"]["short_recordings"] == "error"
+    for measure in ("rms", ["flatness"], ["rms", "spectral_distance"]):
+        ok = copy.deepcopy(config)
+        ok["continuation"]["drift"]["measure"] = measure
+        validate_config(ok, ROOT / "config" / "schema.yaml")
+    for measure in ("loudness", [], ["rms", "rms"]):
+        bad = copy.deepcopy(config)
+        bad["continuation"]["drift"]["measure"] = measure
+        with pytest.raises(ConfigError, match="config key continuation.drift.measure"):
+            validate_config(bad, ROOT / "config" / "schema.yaml")

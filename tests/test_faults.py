@@ -385,3 +385,16 @@ def test_test_clips_shorter_than_a_window_are_counted_and_logged(caplog):
     assert table.file.tolist() == ["cat_1.wav", "cat_1.wav"]
     assert "1 test clip(s) shorter than the 16000-sample window" in caplog.text
     assert "dog_barking_0.wav" in caplog.text
+
+
+def test_unscored_test_clips_count_in_the_clip_accuracy():
+    clips = [("cat_1.wav", 0, np.ones(32_000)), ("dog_barking_0.wav", 1, np.ones(15_999)),
+             ("dog_barking_1.wav", 1, np.ones(16_000))]
+    table, too_short, _ = catsdogs_evaluate.test_segments(
+        clips, 16_000, lambda s: np.where(np.arange(len(s)) < 2, 0.2, 0.9))
+    split = pd.DataFrame({"file": [c[0] for c in clips], "split": "test"})
+    history = [{"epoch": 0, "accuracy": 0.5, "val_accuracy": 0.6, "loss": 1.0}]
+    metrics = catsdogs_evaluate.metrics("clean", history, table, too_short, split, {})
+    # two clips voted, both right; the clip too short to vote on counts as not right
+    assert metrics["test_clips_scored"] == 2 and metrics["test_clips_correct"] == 2
+    assert metrics["test_clips"] == 3 and metrics["test_clip_accuracy"] == pytest.approx(2 / 3)

@@ -1,6 +1,8 @@
 """orcas: mu-law, split, the truncated-BPTT stream, the models, the scans, the unit metrics,
 the synthetic tapes and the figures."""
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -304,6 +306,156 @@ def test_figures_and_activation_wavs(tmp_path):
     r = {"LSTM": rng.uniform(-1, 1, 8), "baseline": rng.uniform(-1, 1, 32)}
     fig = figures.correlation_figure(r, threshold=0.3, highlight={"LSTM": [1]})
     assert len(fig.axes) == 2
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
+# ---------------------------------------------------------------- without annotations
+def _two_tapes(n=4000, seed=0):
+    """Scans of two recordings, 4 units with known spreads; tape a's whistles drive unit 1."""
+    rng = np.random.default_rng(seed)
+    spread = np.array([0.1, 1.0, 3.0, 0.5])
+    scans = {name: rng.normal(size=(n, 4)) * spread for name in ("a.wav", "b.wav")}
+    truth = pd.DataFrame({"file": ["a.mp3", "a.mp3", "a.mp3"], "kind": ["whistle", "whistle",
+                                                                        "speech"],
+                          "start": [0.5, 2.0, 3.0], "end": [1.5, 2.5, 3.5]})
+    w = evaluate.scan_labels(truth, "a.wav", n)["whistle"]
+    scans["a.wav"][:, 1] += 5 * w
+    return scans, truth
+
+
+def test_metrics_without_annotations_rank_by_variance_and_say_why():
+    scans, _ = _two_tapes()
+    metrics = evaluate.network_metrics(scans, evaluate.check_annotations(
+        pd.DataFrame(columns=["file", "kind", "start", "end"])))
+    assert metrics["annotated_files"] == [] and metrics["files"] == ["a.wav", "b.wav"]
+    assert metrics["ranking"] == [2, 1, 3, 0]  # by variance: unit 1 is noise 1 and whistle steps
+    assert metrics["ranking_by"] == evaluate.BY_VARIANCE
+    assert metrics["activation_std"][2] == pytest.approx(3.0, rel=0.05)
+    assert metrics["correlations"] == [None] * 4
+    for key in ("best_unit", "best_r", "best_abs_r", "second_unit", "second_r", "whistle_share",
+                "speech_share", "share_above_threshold", "best_unit_whistle_speech_separation"):
+        assert metrics[key] is None, key
+        assert metrics["not_measured"][key] == evaluate.NO_ANNOTATIONS
+    assert metrics["detection"]["detected_by_second_missed_by_best"] is None
+    assert metrics["not_measured"]["detection.detected_by_second_missed_by_best"].startswith(
+        "no annotations: set orcas.annotations.path")
+    assert metrics["ranges"] == {}
+    json.dumps(metrics, allow_nan=False)  # JSON-ready: no NaN anywhere
+
+
+def test_metrics_measure_only_the_annotated_recordings():
+    scans, truth = _two_tapes()
+    metrics = evaluate.network_metrics(scans, truth)
+    assert metrics["annotated_files"] == ["a.wav"] and metrics["outputs"] == 8000
+    assert metrics["ranking_by"] == evaluate.BY_CORRELATION and metrics["best_unit"] == 1
+    only_a = evaluate.network_metrics({"a.wav": scans["a.wav"]}, truth)
+    assert metrics["correlations"] == pytest.approx(only_a["correlations"])
+    assert metrics["best_r"] > 0.8
+    assert metrics["best_abs_r"] == pytest.approx(abs(metrics["best_r"]))
+    assert metrics["whistle_share"] == pytest.approx(1.5 / 4, abs=0.01)
+    assert metrics["best_unit_whistle_speech_separation"] == pytest.approx(1.0, abs=0.01)
+    assert metrics["detection"]["n_whistles"] == 2 and metrics["not_measured"] == {}
+    # annotations that name no held-out recording, or no whistle, or no speech
+    elsewhere = truth.assign(file="c.mp3")
+    metrics = evaluate.network_metrics(scans, elsewhere)
+    assert metrics["best_unit"] is None and metrics["ranking_by"] == evaluate.BY_VARIANCE
+    assert metrics["not_measured"]["best_abs_r"] == (
+        "none of the held-out recordings (a.wav, b.wav) is annotated; the annotations cover c.mp3")
+    metrics = evaluate.network_metrics(scans, truth[truth.kind == "speech"])
+    assert metrics["not_measured"]["best_r"] == ("no whistle annotated in the held-out "
+                                                 "recordings (a.wav)")
+    assert metrics["speech_share"] > 0 and "speech_share" not in metrics["not_measured"]
+    metrics = evaluate.network_metrics(scans, truth[truth.kind == "whistle"])
+    assert metrics["best_unit"] == 1 and metrics["best_unit_whistle_speech_separation"] is None
+    assert metrics["not_measured"] == {
+        "best_unit_whistle_speech_separation": "no speech annotated in the held-out recordings"}
+
+
+def test_a_ground_truth_table_without_annotation_columns_is_an_input_error():
+    with pytest.raises(InputError, match=r"ground_truth\.csv: lacks the column\(s\) kind, start, "
+                                         r"end of an annotation table"):
+        evaluate.check_annotations(pd.DataFrame(columns=["file", "label"]), "ground_truth.csv")
+    assert evaluate.recording_key("sub/tape 1.mp3") == evaluate.recording_key("sub/tape 1.wav")
+    assert evaluate.recording_key("sub/tape.mp3") != evaluate.recording_key("other/tape.wav")
+
+
+def test_scans_of_recordings_shorter_than_the_chunk_geometry(small_lstm):
+    """Held-out recordings of any length from one window on: shorter than a warm-up, than one
+    stretch, than one output; each equals the step-by-step scan and the metrics take them."""
+    rng = np.random.default_rng(3)
+    base = model.baseline_model(hidden=(16,), batch_size=1, seed=0)
+    scans = {}
+    for n in (16, 31, 32, 100, 700, 1500):
+        audio = rng.normal(0, 0.2, n).astype(np.float32)
+        for net in (small_lstm, base):
+            fast = scan.scan_units(net, audio, warmup_steps=1024, chunks=32)
+            slow = scan.scan_units_stepwise(net, audio)
+            assert fast.shape == slow.shape == (data.n_outputs(n), model.n_units(net))
+            assert np.max(np.abs(fast - slow), initial=0) < 1e-4, n
+        scans[f"t{n}.wav"] = scan.scan_units(small_lstm, audio, warmup_steps=1024, chunks=32)
+    assert len(scans["t16.wav"]) == 0 and len(scans["t32.wav"]) == 1
+    truth = pd.DataFrame({"file": ["t16.mp3", "t1500.mp3"], "kind": ["whistle"] * 2,
+                          "start": [0.0, 0.02], "end": [0.001, 0.05]})
+    metrics = evaluate.network_metrics(scans, truth)
+    assert metrics["outputs"] == sum(len(s) for s in scans.values())
+    assert metrics["annotated_files"] == ["t1500.wav", "t16.wav"]
+    assert metrics["best_unit"] is not None
+    empty = evaluate.network_metrics({"t16.wav": scans["t16.wav"]}, truth)
+    assert empty["best_unit"] is None and empty["outputs"] == 0
+    assert empty["not_measured"]["best_r"] == ("the annotated held-out recordings are shorter "
+                                               "than one scan output")
+
+
+def test_segment_span_is_what_a_recording_must_hold_to_train():
+    assert data.segment_span(2.0, 16000, 32, 16) == 32000 + 16
+    assert data.segment_span(0.5, 16000, 32, 16) == 8000 + 16
+    assert data.segment_span(0.05, 16000, 32, 16) == 800 + 16  # 25 updates of 32 steps
+    assert data.segment_span(0.01, 16000, 32, 16) == 160 + 16  # 5 updates
+    assert data.SegmentBatches(_recordings(), batch_size=2, segment_seconds=0.0123,
+                               seed=0).span == data.segment_span(0.0123)
+
+
+def test_figures_without_annotations(tmp_path):
+    from audiorepro import plots
+
+    rng = np.random.default_rng(1)
+    scans = {"a.wav": rng.normal(size=(3000, 4)), "b.wav": rng.normal(size=(1000, 4))}
+    scans["b.wav"][400:600, 2] += 10  # unit 2 highest in b, 0.4-0.6 s
+    scans["a.wav"][2000:2500, 2] -= 10  # and lowest in a, 2.0-2.5 s
+    audio = {"a.wav": rng.normal(0, 0.1, 3 * RATE), "b.wav": rng.normal(0, 0.1, RATE)}
+    metrics = evaluate.network_metrics(scans, pd.DataFrame(columns=["file", "kind", "start",
+                                                                    "end"]))
+    assert metrics["ranking"][0] == 2
+    columns, labels, title = figures.whistles_columns("lstm", metrics, scans, pd.DataFrame(
+        columns=["file", "kind", "start", "end"]), audio.__getitem__, 0.2)
+    assert title.startswith("no annotations") and "activation variance" in title
+    assert [c["title"].split(":")[0] for c in columns] == ["unit 2 highest", "unit 2 lowest"]
+    assert columns[0]["title"].endswith("b 0.4-0.6 s") and "a 2." in columns[1]["title"]
+    assert all(c["whistles"] == [] for c in columns)
+    assert columns[0]["tracks"].shape == (200, 2) and columns[0]["tracks"][:, 0].min() > 5
+    assert labels[0].startswith("lstm unit 2\nstd = ")
+    fig = figures.whistles_figure(columns, labels, RATE, title=title)
+    assert fig._suptitle.get_text() == title
+    plots.save(fig, tmp_path / "whistles.png")
+    # a recording shorter than the stretch is shown whole
+    short = figures.activity_stretches({"b.wav": scans["b.wav"]}, audio.__getitem__, [2, 0], 5.0)
+    assert short[0]["tracks"].shape[0] == 1000 and len(short[0]["audio"]) == RATE
+    fig = figures.correlation_figure({"lstm": metrics["correlations"], "baseline": [None] * 4},
+                                     threshold=0.3, highlight={"lstm": [2]},
+                                     spread={"lstm": metrics["activation_std"],
+                                             "baseline": [0.0, 1.0, 2.0, 0.5]})
+    assert "no annotations" in fig.axes[0].get_title()
+    assert "activation std" == fig.axes[1].get_ylabel()
+    assert [p.get_height() for p in fig.axes[1].patches] == [0.0, 1.0, 2.0, 0.5]
+    plots.save(fig, tmp_path / "unit_whistle_correlation.png")
+    paths = figures.write_activation_wavs(tmp_path, np.concatenate(list(scans.values())),
+                                          metrics["ranking"], 2, 1000, 16)
+    for name in ("whistles.png", "unit_whistle_correlation.png", "activation_unit1.wav",
+                 "activation_unit2.wav"):
+        assert (tmp_path / name).stat().st_size > 1000, name
+    assert [p.name for p in paths] == ["activation_unit1.wav", "activation_unit2.wav"]
     import matplotlib.pyplot as plt
 
     plt.close("all")

@@ -25,7 +25,7 @@ SLURM = ROOT / "tests" / "slurm"
 PROFILE = ROOT / "profiles" / "slurm"
 STATE_DIR = os.environ.get("AUDIOREPRO_SLURM_DIR", "/var/lib/audiorepro-slurm")
 REQUIRED = bool(os.environ.get("CI")) or os.environ.get("AUDIOREPRO_SLURM") == "1"
-TARGET = "results/catsdogs/models/clean/metrics.json"
+TARGET = "results/catsdogs/models/clean/seed1/metrics.json"
 if not REQUIRED:
     pytest.skip("starts a throwaway one-node SLURM (apt-get install slurm-wlm munge, /etc/slurm): "
                 "set AUDIOREPRO_SLURM=1 to run it", allow_module_level=True)

@@ -338,9 +338,9 @@ def test_run_metrics_carries_the_grid_point():
         evaluate.run_metrics({k: v for k, v in point.items() if k != "encoding"}, None, None)
 
 
-def _run(dataset, n, mode, accuracy, protocol="clean", length=0.01, n_valid=400):
+def _run(dataset, n, mode, accuracy, protocol="clean", length=0.01, n_valid=400, seed=0):
     low, high = evaluate.wilson_interval(accuracy * n_valid, n_valid)
-    return {"dataset": dataset, "sample_length": length, "n_chunks": n, "pad_mode": mode,
+    return {"seed": seed, "dataset": dataset, "sample_length": length, "n_chunks": n, "pad_mode": mode,
             "encoding": 16, "protocol": protocol, "accuracy": accuracy, "ci_low": low,
             "ci_high": high, "chance": 1 / n, "above_chance": low > 1 / n,
             "permutation_accuracy": 0.0, "permutation_chance": 1 / math.factorial(n),
@@ -378,6 +378,34 @@ def test_claims_verdicts():
                                   "S7": "supported"}
     runs[2] = _run("tone", 2, "random_constant", 0.7)  # n = 2 sortable: S4 fails
     assert evaluate.claims(evaluate.collect(runs)).set_index("id").verdict["S4"] == "contradicted"
+
+
+def test_seeds_are_summed_up_per_point_and_their_spread_decides():
+    # a tone at n = 2 whose seeds disagree: one seed alone says sortable, the three together
+    # have an interval that reaches chance, so S4 ("not sortable") is not contradicted
+    runs = [_run("tone", 2, "random_constant", a, seed=s) for s, a in enumerate([0.58, 0.50, 0.51])]
+    table = evaluate.collect(runs)
+    assert len(table) == 1 and table.seeds[0] == 3
+    assert table.accuracy[0] == pytest.approx(0.53)
+    assert table.accuracy_seeds[0] == "0.580 / 0.500 / 0.510"
+    assert table.ci_low[0] < 0.5 < table.ci_high[0] and not table.above_chance[0]
+    assert evaluate.claims(table).set_index("id").verdict["S4"] == "supported"
+    assert evaluate.collect(runs[:1]).above_chance[0]  # the first seed alone
+    with pytest.raises(InputError, match="twice"):
+        evaluate.collect(runs + runs[:1])
+
+
+@pytest.mark.parametrize("few, many, verdict", [
+    ([0.8, 0.82, 0.81], [0.3, 0.32, 0.31], "supported"),
+    ([0.8, 0.3, 0.6], [0.5, 0.55, 0.52], "inconclusive"),
+    ([0.3, 0.31, 0.3], [0.5, 0.52, 0.55], "contradicted"),
+])
+def test_s5_compares_seed_by_seed_with_an_interval(few, many, verdict):
+    runs = ([_run("music", 2, "random_per_gap", a, seed=s) for s, a in enumerate(few)]
+            + [_run("music", 5, "random_per_gap", a, seed=s) for s, a in enumerate(many)])
+    judged = evaluate.claims(evaluate.collect(runs), runs=evaluate.per_seed_table(runs))
+    row = judged.set_index("id").loc["S5"]
+    assert row.verdict == verdict and "95 % interval over 3 seeds" in row.note
 
 
 # --- figures --------------------------------------------------------------------------------------

@@ -52,12 +52,20 @@ def test_every_catsdogs_target_is_built(built):
                 with Image.open(figures / name) as image:
                     assert image.size[0] > 200 and image.size[1] > 100
         assert (figures / "catsdogs.ipynb").exists()
-        metrics = json.loads((built / "results/catsdogs/models" / protocol / "metrics.json").read_text())
+        seed = built / "results/catsdogs/models" / protocol / "seed1"  # the figures' model
+        metrics = json.loads((seed / "metrics.json").read_text())
         assert metrics["parameters"] == {"total": 4151, "trainable": 3951, "non_trainable": 200}
         assert 0 <= metrics["best_validation_accuracy"] <= 1
         assert metrics["device"]["backend"] == "tensorflow"
-        history = pd.read_csv(built / "results/catsdogs/models" / protocol / "history.csv")
+        history = pd.read_csv(seed / "history.csv")
         assert len(history) == 2 and {"accuracy", "val_accuracy", "loss"} <= set(history.columns)
+        # the tiny run's two seeds, summed up, and their spread drawn
+        replicates = json.loads((seed.parent / "replicates.json").read_text())
+        assert replicates["seeds"] == [1, 2] and replicates["replicates"] == 2
+        accuracy = replicates["metrics"]["best_validation_accuracy"]
+        assert accuracy["values"][0] == metrics["best_validation_accuracy"]
+        assert accuracy["low"] <= accuracy["mean"] <= accuracy["high"]
+        assert (built / "results/catsdogs/figures/replicates" / f"{protocol}.png").stat().st_size
     assert "P(dog) = " in (built / "results/catsdogs/figures/original/predict_dog_test.txt").read_text()
     assert "Trainable params: 3,951" in (built / "results/catsdogs/figures/original/model_summary.txt").read_text()
 
@@ -76,34 +84,46 @@ def test_nothing_reruns_and_one_setting_reruns_only_what_depends_on_it(built, so
     change = tmp_path / "epochs.yaml"
     change.write_text("catsdogs:\n  training:\n    epochs: 3\n")
     jobs = planned_jobs(built, source, configfiles=[TINY, change])
-    assert jobs == {"catsdogs_train": 2, "catsdogs_figures": 2, "claims": 1}
+    assert jobs == {"catsdogs_train": 4, "catsdogs_figures": 2, "replicates": 2, "claims": 1}
+    more = tmp_path / "seeds.yaml"  # one more seed: its training only, and what sums them up
+    more.write_text("catsdogs:\n  replicates: 3\n")
+    jobs = planned_jobs(built, source, configfiles=[TINY, more])
+    assert jobs == {"catsdogs_train": 2, "replicates": 2, "claims": 1}
 
 
-WHALES_AFTER_TRAINING = {"whales_train": 3, "whales_sweep": 1, "whales_figures": 1, "claims": 1}
-SORTING_AFTER_TRAINING = {"sorting_train": 5, "sorting_collect": 1, "sorting_figures": 1,
+WHALES_AFTER_TRAINING = {"whales_train": 3, "whales_sweep": 1, "whales_figures": 1,
+                         "replicates": 3, "claims": 1}
+SORTING_AFTER_TRAINING = {"sorting_train": 10, "sorting_collect": 1, "sorting_figures": 1,
                           "claims": 1}
-ORCAS_AFTER_TRAINING = {"orcas_train": 2, "orcas_scan": 2, "orcas_figures": 1, "claims": 1}
+ORCAS_AFTER_TRAINING = {"orcas_train": 2, "orcas_scan": 2, "orcas_figures": 1, "replicates": 2,
+                        "claims": 1}
+REPLICATED = 9  # variants summed up by the replicates rule: catsdogs 2, whales 3, orcas 2,
+# continuation 2
 CONTINUATION_AFTER_TRAINING = {"continuation_train": 2, "continuation_generate": 2,
-                               "continuation_figures": 2, "claims": 1}
+                               "continuation_figures": 2, "replicates": 2, "claims": 1}
 
 
 @pytest.mark.parametrize("relative, expected", [
     # a study's model: its training and everything downstream of it, nothing of other studies
-    ("scripts/audiorepro/catsdogs/model.py", {"catsdogs_train": 2, "catsdogs_figures": 2,
-                                              "claims": 1}),
+    ("scripts/audiorepro/catsdogs/model.py", {"catsdogs_train": 4, "catsdogs_figures": 2,
+                                              "replicates": 2, "claims": 1}),
     ("scripts/audiorepro/whales/model.py", WHALES_AFTER_TRAINING),
     # a study's figures: only that study's figures
     ("scripts/audiorepro/catsdogs/figures.py", {"catsdogs_figures": 2}),
     ("scripts/audiorepro/whales/figures.py", {"whales_figures": 1}),
     # a shared module: every rule of every study that imports it, and what depends on those
     ("scripts/audiorepro/continuation/generate.py", {"continuation_generate": 2,
-                                                     "continuation_figures": 2, "claims": 1}),
-    ("scripts/audiorepro/training.py", {"catsdogs_train": 2, "catsdogs_figures": 2,
+                                                     "continuation_figures": 2, "replicates": 2,
+                                                     "claims": 1}),
+    ("scripts/audiorepro/training.py", {"catsdogs_train": 4, "catsdogs_figures": 2,
                                         **WHALES_AFTER_TRAINING, **CONTINUATION_AFTER_TRAINING,
-                                        **SORTING_AFTER_TRAINING, **ORCAS_AFTER_TRAINING}),
+                                        **SORTING_AFTER_TRAINING, **ORCAS_AFTER_TRAINING,
+                                        "replicates": REPLICATED}),
+    # every figures rule, and the replicates rule that draws the spread (then the claims)
     ("scripts/audiorepro/plots.py", {"catsdogs_figures": 2, "whales_figures": 1,
                                      "continuation_figures": 2, "sorting_figures": 1,
-                                     "orcas_figures": 1}),
+                                     "orcas_figures": 1, "replicates": REPLICATED,
+                                     "claims": 1}),
 ])
 def test_a_code_edit_reruns_exactly_what_depends_on_it(built, source, relative, expected):
     assert edited_plan(built, source, relative, "\nEDITED = True\n") == expected
@@ -175,10 +195,15 @@ def test_every_whales_target_is_built(built):
         assert image.size == (30, 129) and image.mode == "L"
         assert np.array_equal(np.asarray(image), packed[row])
     for variant in sweep.model:
-        metrics = json.loads((whales / "models" / "digits" / variant / "metrics.json").read_text())
+        seed = whales / "models" / "digits" / variant / "seed1"
+        metrics = json.loads((seed / "metrics.json").read_text())
         assert metrics["clips"] == {"train": 270, "validation": 30}
         assert metrics["device"]["accelerator"] == "cpu"
-        assert len(pd.read_csv(whales / "models" / "digits" / variant / "predictions.csv")) == 30
+        assert len(pd.read_csv(seed / "predictions.csv")) == 30
+        replicates = json.loads((seed.parent / "replicates.json").read_text())
+        assert replicates["seeds"] == [1]
+        assert replicates["metrics"]["final_validation_accuracy"]["mean"] == \
+            metrics["final_validation_accuracy"]
 
 
 def test_report_holds_every_figure(built):
@@ -200,8 +225,8 @@ def test_training_killed_mid_run_resumes_to_the_result_of_an_uninterrupted_run(t
     longer.write_text("catsdogs:\n  protocols: [clean]\n  training:\n    epochs: 6\n"
                       "    steps_per_epoch: 6\nstudies: [catsdogs]\n")
     configs = [TINY, longer]
-    target = "results/catsdogs/models/clean/metrics.json"
-    models = tmp_path / "results/catsdogs/models/clean"
+    target = "results/catsdogs/models/clean/seed1/metrics.json"
+    models = tmp_path / "results/catsdogs/models/clean/seed1"
     run_snakemake(tmp_path, target, configfiles=configs)
     reference = {name: (models / name).read_text() for name in ("history.csv", "metrics.json")}
 
@@ -224,7 +249,7 @@ def test_training_killed_mid_run_resumes_to_the_result_of_an_uninterrupted_run(t
 
     run_snakemake(tmp_path, "--unlock", configfiles=configs)
     run_snakemake(tmp_path, target, configfiles=configs)
-    log = (tmp_path / "results/catsdogs/logs/train_clean.log").read_text()
+    log = (tmp_path / "results/catsdogs/logs/train_clean_seed1.log").read_text()
     assert f"resuming from the backup" in log and f"after epoch {interrupted_at}" in log
     history = pd.read_csv(models / "history.csv")
     assert history.epoch.tolist() == list(range(6))
@@ -243,7 +268,7 @@ def test_training_killed_mid_run_resumes_to_the_result_of_an_uninterrupted_run(t
     other = tmp_path / "other.yaml"
     other.write_text("catsdogs:\n  training:\n    learning_rate: 0.02\n")
     run_snakemake(tmp_path, target, configfiles=[*configs, other])
-    log = (tmp_path / "results/catsdogs/logs/train_clean.log").read_text()
+    log = (tmp_path / "results/catsdogs/logs/train_clean_seed1.log").read_text()
     assert "discarding the backup" in log and "made under other settings" in log
     assert json.loads((models / "metrics.json").read_text())["resumed_from_epoch"] == 0
 
@@ -255,10 +280,11 @@ def test_every_continuation_target_is_built(built):
     for protocol in ("original", "clean"):
         for name in FIGURES:
             assert (root / "figures" / protocol / name).stat().st_size > 0, name
-        metrics = json.loads((root / "models" / protocol / "metrics.json").read_text())
+        seed = root / "models" / protocol / "seed1"
+        metrics = json.loads((seed / "metrics.json").read_text())
         assert metrics["scaling"]["fitted_on"] == ("all" if protocol == "original" else "train")
         assert metrics["paper_size_parameters"] == 55_232_200
-        generation = json.loads((root / "models" / protocol / "generation.json").read_text())
+        generation = json.loads((seed / "generation.json").read_text())
         assert generation["generators"]["max_abs_difference"] < 1e-4
         audio, rate = soundfile.read(root / "figures" / protocol / "generated.wav", dtype="int16")
         assert rate == 16000 and len(audio) == (10 + 320) * 200  # seed + 4 s of generated frames
@@ -274,7 +300,11 @@ def test_every_sorting_target_is_built(built):
     for name in FIGURES:
         assert (root / "figures" / name).stat().st_size > 0, name
     grid = pd.read_csv(root / "grid.csv")
-    assert len(grid) == 5 and grid.accuracy.between(0, 1).all()
+    assert len(grid) == 5 and grid.accuracy.between(0, 1).all() and (grid.seeds == 2).all()
+    seeds = pd.read_csv(root / "grid_seeds.csv")
+    assert len(seeds) == 10 and sorted(set(seeds.seed)) == [0, 1]
+    assert np.allclose(seeds.groupby("run").accuracy.mean().sort_index(),
+                       grid.set_index("run").accuracy.sort_index())
     assert (grid.chance == 1 / grid.n_chunks).all()
     claims = json.loads((root / "claims.json").read_text())
     assert set(claims) == {f"S{i}" for i in range(1, 8)}
@@ -289,7 +319,7 @@ def test_every_orcas_target_is_built(built):
     split = pd.read_csv(root / "splits" / "recordings.csv")
     assert sorted(split.split.value_counts().tolist()) == [1, 2]  # 0.64 of 3 tapes train
     for network, units in (("lstm", 8), ("baseline", 16)):
-        metrics = json.loads((root / "models" / network / "units.json").read_text())
+        metrics = json.loads((root / "models" / network / "seed1" / "units.json").read_text())
         assert len(metrics["correlations"]) == units
         assert metrics["files"] == split.wav[split.split == "heldout"].tolist()
     audio, rate = soundfile.read(root / "figures" / "activation_unit1.wav", dtype="int16")
@@ -299,15 +329,38 @@ def test_every_orcas_target_is_built(built):
 def test_the_claims_table_lists_every_claim_of_every_study(built):
     table = pd.read_csv(built / "results" / "claims.csv")
     counts = table.groupby("study").size().to_dict()
-    assert counts == {"catsdogs": 9, "whales": 7, "continuation": 7, "sorting": 7, "orcas": 6}
-    assert table.verdict.isin(["holds", "differs", "not testable on embedded data", "see figure",
-                               "not run"]).all()
+    assert counts == {"catsdogs": 9, "whales": 7, "continuation": 8, "sorting": 7, "orcas": 6}
+    kinds = table.verdict.str.partition(":")[0]
+    assert kinds.isin(["holds", "differs", "inconclusive", "not testable on embedded data",
+                       "see figure", "not run", "not measured"]).all(), table.verdict.tolist()
     row = table.set_index("id").loc["C6"]
-    assert row.ours == "3,951" and row.verdict == "holds" and "tensorflow/cpu" in row.device
-    assert "synthetic data" in row.configuration
+    assert row.ours == "3,951 (every one of 2 seeds)" and row.verdict == "holds"
+    assert "tensorflow/cpu" in row.device and "synthetic data" in row.configuration
     assert table.set_index("id").loc["N1"].verdict == "holds"
+    # the ablations are not in the default run: their rows say how to run them
+    for claim in ("C4", "C5", "N7"):
+        assert "make ablations" in table.set_index("id").loc[claim].ours
+    # what each row rests on, the same for every row of a study
+    assert table.commit.nunique() == 1 and table.commit.notna().all()
+    assert table.groupby("study").code.nunique().eq(1).all() and table.code.nunique() == 5
+    assert table.groupby("study").data.nunique().eq(1).all()
     md = (built / "results" / "claims.md").read_text()
-    assert md.startswith("36 claims:") and "| C1 |" in md
+    assert md.startswith("37 claims:") and "| C1 |" in md
+
+
+def test_make_compare_prints_nothing_changed_for_a_run_against_itself(built, tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "compare_claims.py"),
+                           str(built / "results"), str(built / "results" / "claims.csv")],
+                          capture_output=True, text=True, env={**os.environ,
+                                                               "PYTHONPATH": str(ROOT / "scripts")})
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == ["37 claims in A, 37 in B: 0 verdict(s) changed, "
+                                        "0 number(s) changed"]
 
 
 @pytest.mark.parametrize("target, staging_in, name", [

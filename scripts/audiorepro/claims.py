@@ -5,6 +5,7 @@ A claim row names where it comes from, the original value, the measure of ours i
 with (``file:key`` references into the study's results folder) and its rule. Rules:
 
 ``range`` (``low``, ``high``), ``at_least``/``at_most`` (``value``), ``equals`` (``value``),
+``close`` (the first two measures differ by at most ``tolerance``),
 ``greater`` (the first measure above every other one), ``ordering`` (the measures increase,
 ``strict`` or not), ``above_chance``/``at_chance`` (a proportion with its count: the 95 % Wilson
 interval lies above chance / contains it), ``figure`` (qualitative: the reviewer checks the
@@ -34,6 +35,7 @@ NOT_RUN, SEE_FIGURE, NOT_BUILT = "not run", "see figure", "study not built yet"
 NOT_IN_CONFIG = "not in this configuration"
 NOT_ANNOTATED = "not testable: no annotations"
 NOT_MEASURED = "not measured"
+INCONCLUSIVE = "inconclusive"
 DIVERGED = "training diverged"
 COLUMNS = ["study", "id", "claim", "source", "original", "measure", "ours", "verdict", "rule",
            "configuration", "device", "commit", "code", "data"]
@@ -78,11 +80,17 @@ class Results:
         if isinstance(data, pd.DataFrame):
             row, _, column = key.partition(".")
             return data.loc[row, column].item()
-        for part in key.split("."):
+        parts = key.split(".")
+        while parts:
             if isinstance(data, list):
-                data = data[int(part)]
-            elif isinstance(data, dict) and part in data:
-                data = data[part]
+                data, parts = data[int(parts[0])], parts[1:]
+                continue
+            # a dict's keys may hold dots themselves (replicates.json's flattened metrics):
+            # the longest run of parts that is a key wins
+            for end in range(len(parts), 0, -1):
+                if isinstance(data, dict) and ".".join(parts[:end]) in data:
+                    data, parts = data[".".join(parts[:end])], parts[end:]
+                    break
             else:
                 raise InputError(self.folder / name, f"has no {key!r} (needed by the claims table)")
         return data
@@ -123,50 +131,139 @@ def _number(value):
     return str(value)
 
 
+def is_aggregate(value):
+    """A measure summed up over seed replicates (audiorepro.replicates.summary)."""
+    return isinstance(value, dict) and {"mean", "low", "high", "values"} <= set(value)
+
+
 def is_missing(value):
-    """A measure the run could not take: None or a float NaN."""
+    """A measure the run could not take: None, a float NaN, or an aggregate without a mean."""
+    if is_aggregate(value):
+        return value["mean"] is None
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
+def _span(value):
+    """(low, mean, high) of a measure: an aggregate's interval over seeds, a number's point."""
+    if is_aggregate(value):
+        return value["low"], value["mean"], value["high"]
+    return value, value, value
+
+
+def _shown(value):
+    if not is_aggregate(value):
+        return str(_number(value))
+    if value["n"] < 2:
+        return f"{_number(value['mean'])} (1 seed)"
+    if value["sd"] == 0:
+        return f"{_number(value['mean'])} (every one of {value['n']} seeds)"
+    seeds = ", ".join(str(_number(v)) for v in value["values"])
+    return (f"{_number(value['mean'])} (mean of {value['n']} seeds, 95 % CI "
+            f"{value['low']:.4g}-{value['high']:.4g}; seeds {seeds})")
+
+
+def _bound(low, high, above=None, below=None):
+    """The verdict of an interval [low, high] against a lower bound ``above`` (holds: it lies
+    at or above) or an upper bound ``below``: holds, differs (wholly on the wrong side), or
+    inconclusive (it spans the bound)."""
+    if above is not None:
+        return HOLDS if low >= above else DIFFERS if high < above else INCONCLUSIVE
+    return HOLDS if high <= below else DIFFERS if low > below else INCONCLUSIVE
+
+
+def _above(a, b, strict=True):
+    """Is interval ``a`` above interval ``b``? holds / differs (at or below it) / inconclusive."""
+    (a_low, a_mean, a_high), (b_low, b_mean, b_high) = a, b
+    if a_low == a_high and b_low == b_high:  # two numbers: the plain comparison
+        return HOLDS if (a_mean > b_mean if strict else a_mean >= b_mean) else DIFFERS
+    if a_low > b_high or (not strict and a_low >= b_high):
+        return HOLDS
+    return DIFFERS if a_high < b_low else INCONCLUSIVE
+
+
+def _all(verdicts):
+    """Every part must hold: differs if one differs, else inconclusive if one is."""
+    verdicts = list(verdicts)
+    return DIFFERS if DIFFERS in verdicts else INCONCLUSIVE if INCONCLUSIVE in verdicts else HOLDS
+
+
+def _near_original(rule, low, high):
+    """The part of a rule that tests the original's own number (``original_value`` within
+    ``tolerance``): holds when the interval overlaps [value - tolerance, value + tolerance]."""
+    if "original_value" not in rule:
+        return HOLDS
+    value, tolerance = rule["original_value"], rule["tolerance"]
+    return HOLDS if low <= value + tolerance and high >= value - tolerance else DIFFERS
+
+
 def judge(rule, values):
-    """(verdict, text of ours) for the rule applied to the measured ``values`` (a list).
-    Values must be present (see :func:`is_missing`): :func:`study_rows` deals with the others."""
+    """(verdict, text of ours) for the rule applied to the measured ``values`` (a list of
+    numbers, or aggregates over seed replicates whose 95 % interval over seeds decides: a bound
+    inside the interval gives "inconclusive"). A rule with ``original_value`` and ``tolerance``
+    also needs the interval to reach the original's number within the tolerance. Values must be
+    present (see :func:`is_missing`): :func:`study_rows` deals with the others."""
     kind = rule["kind"]
     first = values[0] if values else None
-    shown = " / ".join(str(_number(v)) for v in values)
+    shown = " / ".join(_shown(v) for v in values)
+    spans = [_span(v) for v in values] if kind not in ("judged", "figure", "not_run") else []
     if kind == "range":
-        return (HOLDS if rule["low"] <= first <= rule["high"] else DIFFERS), shown
-    if kind == "at_least":
-        return (HOLDS if first >= rule["value"] else DIFFERS), shown
-    if kind == "at_most":
-        return (HOLDS if first <= rule["value"] else DIFFERS), shown
-    if kind == "equals":
-        return (HOLDS if first == rule["value"] else DIFFERS), shown
-    if kind == "greater":
-        return (HOLDS if all(first > v for v in values[1:]) else DIFFERS), shown
-    if kind == "ordering":
-        pairs = list(zip(values, values[1:]))
-        ok = all(a < b for a, b in pairs) if rule.get("strict", True) else all(a <= b for a, b in pairs)
-        return (HOLDS if ok else DIFFERS), shown
-    if kind in ("above_chance", "at_chance"):
-        proportion, n = first, int(values[1])
-        low, high = wilson(round(proportion * n), n)
+        low, _, high = spans[0]
+        verdict = _all([_bound(low, high, above=rule["low"]), _bound(low, high, below=rule["high"])])
+    elif kind == "at_least":
+        verdict = _bound(spans[0][0], spans[0][2], above=rule["value"])
+    elif kind == "at_most":
+        verdict = _bound(spans[0][0], spans[0][2], below=rule["value"])
+    elif kind == "close":  # the first two measures differ by at most the tolerance
+        (a_low, a, a_high), (b_low, b, b_high) = spans[0], spans[1]
+        tolerance = rule["tolerance"]
+        if abs(a - b) <= tolerance and (a_high - b_low) <= tolerance and (b_high - a_low) <= tolerance:
+            verdict = HOLDS
+        elif abs(a - b) > tolerance and (a_low - b_high > tolerance or b_low - a_high > tolerance):
+            verdict = DIFFERS
+        else:
+            verdict = INCONCLUSIVE if a_low != a_high or b_low != b_high else (
+                HOLDS if abs(a - b) <= tolerance else DIFFERS)
+    elif kind == "equals":
+        verdict = HOLDS if spans[0][1] == rule["value"] and spans[0][0] == spans[0][2] else DIFFERS
+    elif kind == "greater":
+        verdict = _all(_above(spans[0], other) for other in spans[1:])
+    elif kind == "ordering":
+        verdict = _all(_above(b, a, rule.get("strict", True)) for a, b in zip(spans, spans[1:]))
+    elif kind in ("above_chance", "at_chance"):
+        from .replicates import proportion_interval
+
+        proportion, n = first, values[1]
+        if is_aggregate(proportion):
+            counts = n["values"] if is_aggregate(n) else [n] * len(proportion["values"])
+            low, high = proportion_interval(proportion["values"], counts)
+            per_seed = int(round(sum(counts) / len(counts)))
+            what = (f"{_number(proportion['mean'])} (mean of {proportion['n']} seeds; 95 % CI "
+                    f"over seeds and samples {low:.3f}-{high:.3f}, n = {per_seed:,} per seed")
+        else:
+            n = int(n)
+            low, high = wilson(round(proportion * n), n)
+            what = f"{_number(proportion)} (95 % CI {low:.3f}-{high:.3f}, n = {n:,}"
         chance = rule["chance"]
-        text = f"{_number(proportion)} (95 % CI {low:.3f}-{high:.3f}, n = {n:,}; chance {chance:.3g})"
-        inside = low <= chance <= high
-        ok = low > chance if kind == "above_chance" else inside
-        return (HOLDS if ok else DIFFERS), text
-    if kind == "judged":  # decided by the study's own evaluation: [verdict, value, low, high]
+        shown = f"{what}; chance {chance:.3g})"
+        verdict = (HOLDS if low > chance else DIFFERS) if kind == "above_chance" else (
+            HOLDS if low <= chance <= high else DIFFERS)
+        spans = [(low, None, high)]
+    elif kind == "judged":  # decided by the study's own evaluation: [verdict, value, low, high]
         verdict, value, low, high = values
-        mapped = {"supported": HOLDS, "contradicted": DIFFERS}.get(verdict, NOT_RUN)
+        mapped = {"supported": HOLDS, "contradicted": DIFFERS,
+                  "inconclusive": INCONCLUSIVE}.get(verdict, NOT_RUN)
         missing = value is None or (isinstance(value, float) and math.isnan(value))
         text = "-" if missing else f"{value:.3f} (95 % CI {low:.3f}-{high:.3f})"
         return mapped, text
-    if kind == "figure":
+    elif kind == "figure":
         return SEE_FIGURE, shown or rule["figure"]
-    if kind == "not_run":
+    elif kind == "not_run":
         return NOT_RUN, rule["reason"]
-    raise InputError("claims", f"unknown rule kind {kind!r}")
+    else:
+        raise InputError("claims", f"unknown rule kind {kind!r}")
+    if "original_value" in rule and verdict != DIFFERS:
+        verdict = _all([verdict, _near_original(rule, spans[0][0], spans[0][2])])
+    return verdict, shown
 
 
 def describe(rule):
@@ -177,6 +274,7 @@ def describe(rule):
         "at_least": lambda r: f">= {r['value']}",
         "at_most": lambda r: f"<= {r['value']}",
         "equals": lambda r: f"= {r['value']:,}" if isinstance(r["value"], int) else f"= {r['value']}",
+        "close": lambda r: f"the two differ by at most {r['tolerance']:g}",
         "greater": lambda r: "first measure above the others",
         "ordering": lambda r: "increasing" + ("" if r.get("strict", True) else " (or equal)"),
         "above_chance": lambda r: f"95 % interval above chance ({r['chance']:.3g})",
@@ -185,7 +283,9 @@ def describe(rule):
         "judged": lambda r: r["text"],
         "not_run": lambda r: "not run",
     }
-    return words[kind](rule) + (" [real data only]" if rule.get("real_data") else "")
+    original = (f"; and within {rule['tolerance']:g} of the original {rule['original_value']:g}"
+                if "original_value" in rule else "")
+    return words[kind](rule) + original + (" [real data only]" if rule.get("real_data") else "")
 
 
 def load_claims(path):
@@ -213,7 +313,8 @@ def study_rows(study, claims, results, synthetic, configuration, available=None,
         missing = sorted({r.partition(":")[0] for r in refs} - set(available)) if (
             available is not None and rule["kind"] != "not_run") else []
         if missing:
-            verdict, ours = NOT_RUN, f"needs {', '.join(missing)}: not in this configuration"
+            verdict, ours = NOT_RUN, c.get("when_missing") or (
+                f"needs {', '.join(missing)}: not in this configuration")
         elif rule["kind"] == "not_run":
             verdict, ours = judge(rule, [])
         elif c.get("needs") == "annotations" and not annotated:

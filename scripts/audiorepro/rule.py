@@ -115,10 +115,16 @@ def native_stderr_to(path):
 
 def use_backend(snakemake):
     """Select the rule's Keras backend (``params.backend``; KERAS_BACKEND in the environment
-    wins) and import Keras, its start-up notices going to the job's log rather than the console
-    (TF_CPP_MIN_LOG_LEVEL=0 shows them)."""
+    wins), give the numerical libraries the job's threads, and import Keras, its start-up
+    notices going to the job's log rather than the console (TF_CPP_MIN_LOG_LEVEL=0 shows them)."""
     os.environ.setdefault("KERAS_BACKEND", snakemake.params.backend)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # the job's threads (Snakemake's `threads:`, at most --cores) are the numerical libraries'
+    # threads: a run with other thread counts sums in another order, which the seed replicates'
+    # intervals have to cover (the README's "How far another run may differ")
+    threads = str(max(1, int(getattr(snakemake, "threads", 1) or 1)))
+    for variable in ("TF_NUM_INTRAOP_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(variable, threads)
     with native_stderr_to(snakemake.log[0] if snakemake.log else None):
         import keras  # noqa: F401
     return os.environ["KERAS_BACKEND"]

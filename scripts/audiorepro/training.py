@@ -213,6 +213,13 @@ def divergence(history, growth=10.0):
     return None
 
 
+def loss_summary(history, column="loss"):
+    """{final, min, epochs} of a training history (a DataFrame or list of dicts with ``column``)."""
+    values = np.asarray([row[column] for row in history] if isinstance(history, list)
+                        else history[column], float)
+    return {"final": float(values[-1]), "min": float(values.min()), "epochs": int(len(values))}
+
+
 def device_description():
     """Where training runs: backend and accelerator, recorded in every metrics file."""
     import keras
@@ -238,6 +245,7 @@ def device_description():
         "accelerator": "gpu" if accelerated else "cpu",
         "host": platform.node(),
         "cpus": os.cpu_count(),
+        "threads": int(os.environ.get("TF_NUM_INTRAOP_THREADS") or 0) or None,
         "keras": keras.__version__,
     }
 

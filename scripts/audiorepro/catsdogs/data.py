@@ -231,3 +231,22 @@ def segment_audio(pack, protocol, stats, file, label, segment, window):
     x = pack.clip(file)
     scale = moments(x) if protocol == "original" else stats["train"][str(label)]
     return standardise(x, scale)[segment * window: (segment + 1) * window]
+
+
+def ablation_variants(ablations, model):
+    """The ablations of claims C4 and C5 as {variant: model settings}: ``<protocol>-filters<f>``
+    for each fewer-filter model (C4) and ``<protocol>-k<kernel>s<stride>`` for each point of
+    the kernel x stride grid (C5), each the configured model with those settings changed; the
+    grid point of the configured model itself is that model, not trained twice."""
+    protocol = ablations["protocol"]
+    variants = {f"{protocol}-filters{f}": {**model, "filters": f} for f in ablations["filters"]}
+    for k in ablations["kernel_size"]:
+        for s in ablations["strides"]:
+            if (k, s) != (model["kernel_size"], model["strides"]):  # that point is the model
+                variants[f"{protocol}-k{k}s{s}"] = {**model, "kernel_size": k, "strides": s}
+    return variants
+
+
+def variant_protocol(variant):
+    """The split protocol a variant trains under: ``original-k3s1`` -> ``original``."""
+    return variant.split("-")[0]

@@ -62,8 +62,9 @@ def pooling_components(pooled, labels, weights):
 
 def metrics(protocol, history, table, too_short, split, stats):
     """The study's numbers from the history, the scored segments and the split table: accuracy
-    of validation, test segments and clip votes, the example dog segment the figures show, and
-    how many test files are training files too (the original's leak)."""
+    of validation, test segments and clip votes (over every test clip: one too short to be cut
+    into a segment counts as not right), the example dog segment the figures show, and how many
+    test files are training files too (the original's leak)."""
     history = pd.DataFrame(history)
     dog = pick_examples(table)[0] if (table.label == 1).any() and (table.label == 0).any() else None
     test_files = set(split.file[split.split == "test"])
@@ -78,9 +79,12 @@ def metrics(protocol, history, table, too_short, split, stats):
         "final_training_accuracy": float(history.accuracy.iloc[-1]),
         "test_segment_accuracy": float(table.correct.mean()) if len(table) else None,
         "test_segments": int(len(table)),
-        "test_clip_accuracy": float(clips.correct.mean()) if len(clips) else None,
-        "test_clips": int(len(clips)),
+        # a clip too short to vote on is a test clip all the same: it counts, as not right
+        "test_clip_accuracy": (float(clips.correct.sum()) / (len(clips) + len(too_short))
+                               if len(clips) + len(too_short) else None),
+        "test_clips": int(len(clips) + len(too_short)),
         "test_clips_correct": int(clips.correct.sum()),
+        "test_clips_scored": int(len(clips)),
         "test_clips_unscored": too_short,
         "example_dog": None if dog is None else {
             "file": dog.file, "segment": int(dog.segment), "probability": float(dog.probability)},
@@ -108,3 +112,50 @@ def pick_examples(segment_predictions):
     others = dogs[dogs.file != main.file]
     second = (others if not others.empty else dogs.iloc[1:] if len(dogs) > 1 else dogs).iloc[0]
     return main, second, cats.iloc[0]
+
+
+def ablation_summary(base, variants, base_point=None):
+    """Claims C4 and C5 from replicates documents (audiorepro.replicates): ``base`` is the
+    configured model's, ``variants`` {name: document} the ablations' (``<protocol>-filters<f>``
+    and ``<protocol>-k<kernel>s<stride>``). Numbers are means over each variant's seeds.
+
+    ``filters``: per fewer-filter variant (and ``base``), final training and best validation
+    accuracy, their gap and the test segment accuracy (C4: "validation was 20 points below
+    training, test 68 %"). ``grid``: best validation accuracy per kernel x stride point,
+    ``grid_best`` the best point, ``stride2_k45_best`` the better of k4s2 and k5s2 and
+    ``others_best`` the best of the rest (C5: "kernel 4 or 5 with stride 2 beat the others").
+    ``base_point`` (``k<kernel>s<stride>`` of the configured model) puts ``base`` in the grid.
+    """
+    def mean(doc, key):
+        value = doc["metrics"].get(key, {}).get("mean")
+        return None if value is None else float(value)
+
+    def fit(doc):
+        train, valid = mean(doc, "final_training_accuracy"), mean(doc, "best_validation_accuracy")
+        return {"training": train, "validation": valid,
+                "gap": None if train is None or valid is None else train - valid,
+                "test_segment_accuracy": mean(doc, "test_segment_accuracy"),
+                "seeds": doc["seeds"]}
+
+    filters = {"base": fit(base)}
+    grid = {}
+    for name, doc in variants.items():
+        suffix = name.split("-", 1)[1]
+        if suffix.startswith("filters"):
+            filters[suffix] = fit(doc)
+        else:
+            grid[suffix] = mean(doc, "best_validation_accuracy")
+    if base_point:
+        grid.setdefault(base_point, mean(base, "best_validation_accuracy"))
+    scored = {k: v for k, v in grid.items() if v is not None}
+    favoured = [v for k, v in scored.items() if k in ("k4s2", "k5s2")]
+    others = [v for k, v in scored.items() if k not in ("k4s2", "k5s2")]
+    return {"filters": filters, "grid": grid,
+            "grid_best": max(scored, key=scored.get) if scored else None,
+            "stride2_k45_best": max(favoured) if favoured else None,
+            "others_best": max(others) if others else None,
+            "diverged": bool(base.get("diverged") or any(d.get("diverged") for d in variants.values())),
+            "not_measured": {key: f"the grid (catsdogs.ablations) has no {what}" for key, what in
+                             (("stride2_k45_best", "kernel 4 or 5 with stride 2"),
+                              ("others_best", "point other than kernel 4 or 5 with stride 2"))
+                             if not (favoured if key == "stride2_k45_best" else others)}}

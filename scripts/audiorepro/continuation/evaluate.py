@@ -1,8 +1,15 @@
-"""Drift of generated audio, measured, and summaries of the learning curves (numpy/pandas only).
+"""Trivial baselines of the next-frame loss, drift of generated audio, and summaries of the
+learning curves (numpy/pandas only).
 
-The post: "I am not able to generate audio past 50 seconds ... when the input has drifted far
-enough, the LSTM ... generates nonsense/white noise." Nobody measured it. Here every second of
-audio gets three numbers:
+Baselines. A network that predicts the next frame is worth something only if it beats what needs
+no learning: predicting zero (the scaled signal's mean: MSE = mean of target^2) and repeating
+the last input frame as the next (MSE = mean of (target - input)^2). :func:`baseline_mse`
+computes both on exactly the (inputs, targets) the network is validated and tested on, in its
+units (the scaled signal).
+
+Drift. The post: "I am not able to generate audio past 50 seconds ... when the input has drifted
+far enough, the LSTM ... generates nonsense/white noise." Nobody measured it. Here every second
+of audio gets three numbers:
 
 * ``rms``: its level (samples scaled to [-1, 1));
 * ``flatness``: spectral flatness, as :func:`audiorepro.synth.spectral_flatness` (near 1 for
@@ -12,17 +19,65 @@ audio gets three numbers:
   spectra in dB): sqrt(mean over bins of (dB_second - dB_data)^2).
 
 The data's range of a measure is its ``percentiles`` (1st-99th) over the seconds of the
-training and validation parts. A generated second is outside on a measure when it falls out of
-that range. The drift point is the first generated second from which ``consecutive`` seconds in
-a row are outside on ``measure`` (the spectral distance by default); ``stays_outside_from`` is
-the first second from which every remaining second is outside. Seconds count from the start of
-the generated audio (the seed excluded); None when it never happens.
+training and validation parts. A generated second is outside when it falls out of that range on
+ANY of the listed ``measure`` s (:data:`DRIFT_MEASURES` by default: the spectral distance
+catches noise, the RMS a collapse to a faint or silent output that keeps the data's spectral
+shape). The drift point is the first generated second from which ``consecutive`` seconds in a
+row are outside; ``stays_outside_from`` is the first second from which every remaining second is
+outside; ``collapsed_to_silence`` says whether ``consecutive`` seconds in a row fell below the
+data's low RMS percentile. Seconds count from the start of the generated audio (the seed
+excluded); None when it never happens.
 """
 
 import numpy as np
 import pandas as pd
 
+from ..errors import InputError
+
 MEASURES = ("rms", "flatness", "spectral_distance")
+DRIFT_MEASURES = ("spectral_distance", "rms")  # the default of continuation.drift.measure
+BASELINES = ("zero", "repeat_last")
+
+
+def baseline_mse(inputs, targets, chunk=64):
+    """MSE of the trivial predictors on (inputs, targets) of :func:`..data.inputs_and_targets`
+    (each (n, steps, frame), in the network's units): ``zero`` predicts 0, ``repeat_last``
+    predicts that the next frame repeats the last input frame. Accumulated in float64, ``chunk``
+    sequences at a time; each None when there are no sequences. Every sequence has the same
+    size, so this is the mean Keras reports over batches of any size."""
+    targets, inputs = np.asarray(targets), np.asarray(inputs)
+    if targets.shape != inputs.shape:
+        raise ValueError(f"inputs {inputs.shape} and targets {targets.shape} differ in shape")
+    if targets.size == 0:
+        return dict.fromkeys(BASELINES)
+    zero = repeat = 0.0
+    for lo in range(0, len(targets), chunk):
+        t = targets[lo: lo + chunk].astype(np.float64)
+        zero += float(np.sum(t * t))
+        repeat += float(np.sum((t - inputs[lo: lo + chunk]) ** 2))
+    return {"zero": zero / targets.size, "repeat_last": repeat / targets.size}
+
+
+def baselines(pairs):
+    """{baseline: {split: MSE}} from {split: (inputs, targets)}."""
+    per_split = {split: baseline_mse(*pair) for split, pair in pairs.items()}
+    return {b: {split: mse[b] for split, mse in per_split.items()} for b in BASELINES}
+
+
+def against_baselines(best_valid, table):
+    """How the network's best valid MSE compares with the baselines (:func:`baselines`):
+    best_baseline (the lower valid MSE of the two), best_baseline_valid, beats_baselines (the
+    network's is strictly lower), and a warning naming the numbers when it does not (else None).
+    """
+    name = min(BASELINES, key=lambda b: table[b]["valid"])
+    value = table[name]["valid"]
+    beats = bool(best_valid < value)
+    warning = None if beats else (
+        f"the network does not beat the trivial predictors: its best valid MSE {best_valid:.6g} "
+        f"is not below the better of predicting zero ({table['zero']['valid']:.6g}) and "
+        f"repeating the last frame ({table['repeat_last']['valid']:.6g}) on the same sequences; "
+        f"it has learned nothing the claims can use")
+    return {"best_baseline": name, "best_baseline_valid": value, "beats_baselines": beats}, warning
 
 
 def as_float(samples):
@@ -138,23 +193,70 @@ def stays_true_from(flags):
     return int(false[-1] + 1) if len(false) else 0
 
 
-def drift(generated, ranges, measure="spectral_distance", consecutive=3):
+def drift_measures(measure):
+    """The measures that decide the drift point: a name or a list of names, checked."""
+    listed = [measure] if isinstance(measure, str) else list(measure)
+    unknown = [m for m in listed if m not in MEASURES]
+    if not listed or unknown:
+        raise InputError("continuation.drift.measure", f"must be one or more of "
+                                                       f"{', '.join(MEASURES)}, got {measure!r}")
+    return listed
+
+
+def drift(generated, ranges, measure=DRIFT_MEASURES, consecutive=3):
     """The drift point of generated audio's per-second table (see the module docstring).
 
-    Returns a dict for the metrics file: measure, consecutive, seconds (how many were measured),
-    drift_second, stays_outside_from, and per measure the fraction of seconds outside and the
-    first second outside.
+    ``measure``: a name or a list of names (a second is outside when any is outside). Returns a
+    dict for the metrics file: measure (the list), consecutive, seconds (how many were
+    measured), drift_second, causes (the listed measures outside within the drift's run),
+    first_drift (per measure, listed or not: the first second starting ``consecutive`` outside
+    on that measure alone), stays_outside_from, collapsed_to_silence and silence_second (the
+    first of ``consecutive`` seconds below the data's low RMS percentile), and per measure the
+    fraction of seconds outside and the first second outside.
     """
+    measures = drift_measures(measure)
+    k = int(consecutive)
     flags = outside(generated, ranges)
-    column = flags[f"{measure}_outside"]
-    result = {"measure": measure, "consecutive": int(consecutive), "seconds": int(len(generated)),
-              "drift_second": first_run(column, consecutive),
-              "stays_outside_from": stays_true_from(column), "ranges": ranges}
+    any_out = flags[[f"{m}_outside" for m in measures]].any(axis=1).to_numpy()
+    second = first_run(any_out, k)
+    silence = first_run(generated["rms"].to_numpy() < ranges["rms"][0], k)
+    result = {"measure": measures, "consecutive": k, "seconds": int(len(generated)),
+              "drift_second": second,
+              "causes": [] if second is None else
+              [m for m in measures if flags[f"{m}_outside"].to_numpy()[second: second + k].any()],
+              "first_drift": {m: first_run(flags[f"{m}_outside"], k) for m in MEASURES},
+              "stays_outside_from": stays_true_from(any_out),
+              "collapsed_to_silence": silence is not None, "silence_second": silence,
+              "ranges": ranges}
     for m in MEASURES:
         col = flags[f"{m}_outside"].to_numpy()
         result[f"{m}_outside_fraction"] = float(col.mean()) if len(col) else None
         result[f"{m}_first_outside"] = first_run(col, 1)
     return result
+
+
+def relative_level_db(generated, data):
+    """The generated audio's level against the data's, in dB: 20 log10 of the ratio of their
+    median per-second RMS (per-second tables); None when either has no seconds or is silent."""
+    gen, ref = np.median(generated["rms"]) if len(generated) else 0, \
+        np.median(data["rms"]) if len(data) else 0
+    return float(20 * np.log10(gen / ref)) if gen > 0 and ref > 0 else None
+
+
+def drift_not_measured(result, percentiles):
+    """The generation file's ``not_measured`` entries for a drift result (:func:`drift`): why
+    drift_second is null, or nothing when it is a number."""
+    if result["drift_second"] is not None:
+        return {}
+    n, k = result["seconds"], result["consecutive"]
+    if n < k:
+        why = (f"only {n} s generated, fewer than the {k} seconds in a row outside the data's "
+               f"range that make a drift point")
+    else:
+        low, high = percentiles
+        why = (f"no drift within the {n} s generated: no {k} seconds in a row left the data's "
+               f"{low:g}th-{high:g}th percentile range of {' or '.join(result['measure'])}")
+    return {"drift.drift_second": why}
 
 
 def learning_curve_summary(history, gap=0.05, consecutive=5, train="loss", valid="val_loss"):
@@ -168,13 +270,26 @@ def learning_curve_summary(history, gap=0.05, consecutive=5, train="loss", valid
     history = pd.DataFrame(history).reset_index(drop=True)
     tr, va = history[train].to_numpy(float), history[valid].to_numpy(float)
     epochs = history["epoch"].to_numpy() if "epoch" in history else np.arange(len(history))
-    best = int(np.argmin(va))
+    finite = np.isfinite(va)
+    best = int(np.flatnonzero(finite)[np.argmin(va[finite])]) if finite.any() else 0
     below = (va - tr) / va > gap
     overfit = first_run(below, consecutive)
     return {"epochs": int(len(history)),
             "epoch0_train": float(tr[0]), "epoch0_valid": float(va[0]),
             "best_valid": float(va[best]), "best_epoch": int(epochs[best]),
             "final_train": float(tr[-1]), "final_valid": float(va[-1]),
-            "valid_fall": float(1 - va[best] / va[0]), "train_fall": float(1 - tr.min() / tr[0]),
+            "valid_fall": float(1 - va[best] / va[0]),
+            "train_fall": float(1 - np.nanmin(tr) / tr[0]),
             "overfit_epoch": None if overfit is None else int(epochs[overfit]),
             "overfit_gap": gap, "overfit_consecutive": int(consecutive)}
+
+
+def curve_not_measured(summary):
+    """The metrics file's ``not_measured`` entries for a learning-curve summary: why
+    overfit_epoch is null, or nothing when it is a number."""
+    if summary["overfit_epoch"] is not None:
+        return {}
+    return {"learning_curve.overfit_epoch": (
+        f"train MSE never stayed more than {summary['overfit_gap']:.0%} below valid MSE for "
+        f"{summary['overfit_consecutive']} epochs in a row within the {summary['epochs']} "
+        f"epochs run")}

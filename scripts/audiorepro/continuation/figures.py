@@ -17,16 +17,24 @@ FIGURES = ["learning_curves.png", "original_waveform.png", "generated_waveform.p
            "generated.wav", "drift.png"]
 LABELS = {"rms": "RMS", "flatness": "spectral flatness",
           "spectral_distance": "spectral distance (dB)"}
+BASELINE_LABELS = {"zero": "predicting zero", "repeat_last": "repeating the last frame"}
 
 
-def learning_curves(history, title="train and valid MSE", train="loss", valid="val_loss"):
-    """Train and valid MSE per epoch (epochs from 0, as the original's log), log scale."""
+def learning_curves(history, title="train and valid MSE", train="loss", valid="val_loss",
+                    baselines=None):
+    """Train and valid MSE per epoch (epochs from 0, as the original's log), log scale; with
+    ``baselines`` (the metrics file's {name: {"valid": MSE, ...}}), each trivial predictor's
+    valid MSE as a dashed line: a network below none of them has learned nothing."""
     epochs = history["epoch"] if "epoch" in history else np.arange(len(history))
     fig, ax = plt.subplots(figsize=(6.5, 4))
     ax.plot(epochs, history[train], label="train")
     ax.plot(epochs, history[valid], label="valid")
+    for (name, values), colour in zip((baselines or {}).items(), ("tab:gray", "tab:purple")):
+        if values.get("valid") is not None:
+            ax.axhline(values["valid"], color=colour, linestyle="--", linewidth=0.9,
+                       label=f"valid, {BASELINE_LABELS.get(name, name)}")
     ax.set(title=title, xlabel="epoch", ylabel="mean squared error", yscale="log")
-    ax.legend()
+    ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     fig.tight_layout()
     return fig

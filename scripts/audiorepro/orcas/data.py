@@ -130,6 +130,12 @@ def output_times(n, window=16, hop=1, keep_every=16, rate=16000):
 
 
 # ---------------------------------------------------------------- truncated-BPTT stream
+def segment_span(segment_seconds, rate=16000, bptt_steps=32, window=16):
+    """Samples one training segment spans: ``updates * bptt_steps + window`` with ``updates =
+    round(segment_seconds * rate) // bptt_steps`` (a recording must hold at least this many)."""
+    return int(round(segment_seconds * rate)) // int(bptt_steps) * int(bptt_steps) + int(window)
+
+
 class SegmentBatches:
     """The training batches, a pure function of (seed, epoch, batch index); no Keras.
 
@@ -154,7 +160,7 @@ class SegmentBatches:
         if self.updates < 1 or self.batch_size < 1:
             raise InputError("segment_seconds", f"{segment_seconds} s at {rate} Hz holds no update "
                                                 f"of {bptt_steps} steps")
-        self.span = self.updates * self.bptt_steps + self.window
+        self.span = segment_span(segment_seconds, rate, self.bptt_steps, self.window)
         for name, samples in zip(self.names, self.recordings):
             if len(samples) < self.span:
                 raise InputError(name, f"is {len(samples) / rate:.3f} s long, shorter than one "

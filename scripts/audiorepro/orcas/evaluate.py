@@ -1,32 +1,63 @@
-"""What the original claimed about the units, measured against the ground truth (numpy/pandas).
+"""What the original claimed about the units, measured against the annotations (numpy/pandas).
 
 A scan gives, per recording, an array (outputs, units): one row per ``keep_every`` steps (16
 samples by default), output j stamped with the time its last window ends (data.output_times).
-Whistle (and speech) presence per output comes from the truth intervals; each unit's Pearson
+Whistle (and speech) presence per output comes from the annotation intervals (the synthetic
+tapes' ground truth, or annotation tables: ``audiorepro.annotations``); each unit's Pearson
 correlation with whistle presence ranks the units by its absolute value (a unit that drops
 during whistles hears them as well as one that rises); the signed value is reported.
+
+Only annotated recordings (those with at least one annotation row) are measured against the
+annotations; without any, every whistle and speech measure is null, the file's
+``not_measured`` says why, and the units are ranked by the variance of their output instead.
 """
 
-from pathlib import Path
+from pathlib import PurePosixPath
 
 import numpy as np
 
+from ..errors import InputError
 from .data import output_times
 
 WHISTLE, SPEECH = "whistle", "speech"
+ANNOTATION_COLUMNS = ("file", "kind", "start", "end")
+NO_ANNOTATIONS = ("no annotations: set orcas.annotations.path to a Raven selection table or "
+                  "Audacity label track")
+BY_CORRELATION = "|r| with whistle presence"
+BY_VARIANCE = "activation variance (no whistle annotations to correlate with)"
 
 
 # ---------------------------------------------------------------- labels per scan output
-def _stem(name):
-    return Path(str(name)).stem
+def recording_key(name):
+    """A recording's name without its suffix (``sub/tape.mp3`` and ``sub/tape.wav`` match)."""
+    return str(PurePosixPath(str(name).replace("\\", "/")).with_suffix(""))
+
+
+def check_annotations(table, where="annotations"):
+    """The annotation table, InputError naming ``where`` if it lacks a column of
+    ``file, kind, start, end`` (a ground-truth table of real data, ``file,label``, does)."""
+    missing = [c for c in ANNOTATION_COLUMNS if c not in table.columns]
+    if missing:
+        raise InputError(where, f"lacks the column(s) {', '.join(missing)} of an annotation table "
+                                f"({', '.join(ANNOTATION_COLUMNS)})")
+    return table
+
+
+def annotated(table, file):
+    """Whether ``file`` has a row in the annotation ``table`` (matched without its suffix)."""
+    return bool(len(table)) and recording_key(file) in set(table["file"].map(recording_key))
 
 
 def intervals(truth, file, kind):
-    """(k, 2) float array of [start, end) seconds of ``kind`` in ``file`` (matched by stem, so
-    the truth's ``tape.mp3`` rows serve the converted ``tape.wav``), sorted by start."""
-    rows = truth[(truth["kind"] == kind) & (truth["file"].map(_stem) == _stem(file))]
-    order = np.argsort(rows["start"].to_numpy(), kind="stable")
-    return rows[["start", "end"]].to_numpy(float)[order]
+    """(k, 2) float array of [start, end) seconds of ``kind`` in ``file`` (matched without the
+    suffix, so the truth's ``tape.mp3`` rows serve the converted ``tape.wav``), sorted by start."""
+    check_annotations(truth)
+    if not len(truth):
+        return np.zeros((0, 2))
+    rows = truth[(truth["kind"] == kind)
+                 & (truth["file"].map(recording_key) == recording_key(file))]
+    order = np.argsort(rows["start"].to_numpy(float), kind="stable")
+    return rows[["start", "end"]].to_numpy(float).reshape(-1, 2)[order]
 
 
 def inside(times, spans):
@@ -76,6 +107,8 @@ def unit_correlations(activations, target):
     ``target`` (n,); NaN for a unit (or a target) that never changes."""
     a = np.asarray(activations, float)
     t = np.asarray(target, float)
+    if len(a) < 2:
+        return np.full(a.shape[1] if a.ndim == 2 else 0, np.nan)
     varies = (np.ptp(a, axis=0) > 0) & (np.ptp(t) > 0 if len(t) else False)
     a = a - a.mean(axis=0)
     t = t - t.mean()
@@ -176,22 +209,95 @@ def detect_events(activation, events, background, quantile=0.95, sign=1.0):
 
 
 # ---------------------------------------------------------------- the metrics of one network
-def _scans_and_labels(scans, truth, geometry, smoothing):
-    files = sorted(scans)
-    acts, whistle, speech, events, event_rows = [], [], [], [], []
-    offset = 0
+DETECTION_KEYS = ("n_whistles", "best_threshold", "second_threshold", "detected_by_best",
+                  "detected_by_second", "detected_by_second_missed_by_best",
+                  "detected_by_best_missed_by_second", "second_only_whistles")
+# the measures that need whistle (or also speech) annotations, as dotted keys of the metrics
+WHISTLE_MEASURES = ("whistle_share", "best_unit", "best_r", "best_abs_r", "second_unit",
+                    "second_r", "share_above_threshold",
+                    *(f"detection.{k}" for k in DETECTION_KEYS))
+SPEECH_MEASURES = ("speech_share", "best_unit_whistle_speech_separation")
+
+
+def _stack(scans, files, smoothing, units):
+    parts = [smooth(np.asarray(scans[f], float).reshape(-1, units), smoothing) for f in files]
+    return np.concatenate(parts) if parts else np.zeros((0, units))
+
+
+def _labels(scans, truth, files, geometry):
+    """Whistle and speech presence per output of ``files`` (concatenated in that order), the
+    whistles as output ranges, and each whistle's (file, start, end)."""
+    whistle, speech, events, event_rows, offset = [], [], [], [], 0
     for f in files:
-        a = smooth(np.asarray(scans[f]), smoothing)
-        labels = scan_labels(truth, f, len(a), **geometry)
+        n = len(scans[f])
+        labels = scan_labels(truth, f, n, **geometry)
         spans = intervals(truth, f, WHISTLE)
-        events.append(event_index_ranges(spans, len(a), **geometry) + offset)
+        events.append(event_index_ranges(spans, n, **geometry) + offset)
         event_rows += [(f, float(s), float(e)) for s, e in spans]
-        acts.append(a)
         whistle.append(labels[WHISTLE])
         speech.append(labels[SPEECH])
-        offset += len(a)
-    return (files, np.concatenate(acts), np.concatenate(whistle), np.concatenate(speech),
+        offset += n
+    join = (lambda parts, dtype: np.concatenate(parts) if parts else np.zeros(0, dtype))
+    return (join(whistle, bool), join(speech, bool),
             np.concatenate(events) if events else np.zeros((0, 2), int), event_rows)
+
+
+def _names(files, limit=6):
+    files = sorted(files)
+    return ", ".join(files[:limit]) + (f" and {len(files) - limit} more" if len(files) > limit
+                                       else "")
+
+
+def _whistle_reason(truth, files, measured, whistle, r):
+    """Why no unit can be measured against whistles, or None when one can."""
+    if not len(truth):
+        return NO_ANNOTATIONS
+    if not measured:
+        return (f"none of the held-out recordings ({_names(files)}) is annotated; the "
+                f"annotations cover {_names(set(truth['file']))}")
+    if not len(whistle):
+        return "the annotated held-out recordings are shorter than one scan output"
+    if not whistle.any():
+        return f"no whistle annotated in the held-out recordings ({_names(measured)})"
+    if whistle.all():
+        return "whistles cover every scanned output: whistle presence never changes"
+    if np.all(np.isnan(r)):
+        return "every unit's output is constant over the annotated held-out recordings"
+    return None
+
+
+def _speech_reason(whistle_reason, whistle, speech):
+    if whistle_reason:
+        return whistle_reason
+    if not speech.any():
+        return "no speech annotated in the held-out recordings"
+    return "no stretch of whistles without speech, or of speech without whistles"
+
+
+def _get(metrics, dotted):
+    for part in dotted.split("."):
+        metrics = metrics[part]
+    return metrics
+
+
+def _detection(acts, r, top_units, events, event_rows, whistle, quantile):
+    """Which whistles the best and the second unit detect (see :func:`detect_events`)."""
+    hits = []
+    for u in top_units[:2]:
+        found, thr = detect_events(acts[:, u], events, ~whistle, quantile,
+                                   sign=-1.0 if np.nan_to_num(r[u]) < 0 else 1.0)
+        hits.append((found, thr))
+    (best_hits, best_thr), (second_hits, second_thr) = hits
+    only_second = second_hits & ~best_hits
+    return {
+        "n_whistles": int(len(events)), "best_threshold": best_thr,
+        "second_threshold": second_thr, "detected_by_best": int(best_hits.sum()),
+        "detected_by_second": int(second_hits.sum()),
+        "detected_by_second_missed_by_best": int(only_second.sum()),
+        "detected_by_best_missed_by_second": int((best_hits & ~second_hits).sum()),
+        "second_only_whistles": [{"file": f, "start": s, "end": e}
+                                 for (f, s, e), hit in zip(event_rows, only_second) if hit],
+    }
 
 
 def _none_for_nan(x):
@@ -208,63 +314,66 @@ def _none_for_nan(x):
 
 def network_metrics(scans, truth, *, window=16, hop=1, keep_every=16, rate=16000, threshold=0.3,
                     top=2, quantile=0.95, smoothing=1):
-    """The claims' measures for one network, from its scans ({recording: (outputs, units)}).
+    """The claims' measures for one network, from its scans ({recording: (outputs, units)}) and
+    the annotation table ``truth`` (``file, kind, start, end``; it may be empty).
 
-    Returns a JSON-ready dict: ``correlations`` (signed, per unit), ``ranking`` (units by |r|),
-    ``best_unit``/``best_r``, ``second_unit``/``second_r``, ``share_above_threshold``,
-    ``ranges`` of the ``top`` units (whistle vs speech distributions and AUC), ``detection``
-    (per whistle: detected by the best unit, by the second, and the whistles the second detects
-    and the best misses), plus sizes. NaN becomes None.
+    Returns a JSON-ready dict: ``files`` (scanned) and ``annotated_files`` (those measured
+    against the annotations), ``activation_std`` (per unit, over every scanned output),
+    ``correlations`` (signed, per unit), ``ranking`` and ``ranking_by`` (units by |r|, or by
+    activation variance when no unit can be correlated), ``best_unit``/``best_r``/``best_abs_r``,
+    ``second_unit``/``second_r``, ``share_above_threshold``, ``ranges`` of the ``top`` units
+    (whistle vs speech distributions and AUC), ``best_unit_whistle_speech_separation`` (that AUC
+    folded to [0.5, 1]), ``detection`` (per whistle: detected by the best unit, by the second,
+    and the whistles the second detects and the best misses), and ``not_measured`` ({dotted
+    key: why it is null}). NaN becomes None.
     """
+    check_annotations(truth)
     geometry = dict(window=window, hop=hop, keep_every=keep_every, rate=rate)
-    files, acts, whistle, speech, events, event_rows = _scans_and_labels(scans, truth, geometry,
-                                                                          smoothing)
+    files = sorted(scans)
+    units = int(np.asarray(scans[files[0]]).shape[-1]) if files else 0
+    measured = [f for f in files if annotated(truth, f)]
+    everything = _stack(scans, files, smoothing, units)
+    acts = _stack(scans, measured, smoothing, units)
+    whistle, speech, events, event_rows = _labels(scans, truth, measured, geometry)
     r = unit_correlations(acts, whistle)
-    ranking = rank_units(r)
-    top_units = [int(u) for u in ranking[:top]]
-    detection = {}
+    why = _whistle_reason(truth, files, measured, whistle, r)
+    spread = everything.var(axis=0) if len(everything) else np.zeros(units)
+    ranking = rank_units(spread if why else r)  # by |r|, else by variance
+    top_units = [] if why else [int(u) for u in ranking[:top]]
+    ranges = activation_ranges(acts, top_units, whistle, speech)
+    detection = dict.fromkeys(DETECTION_KEYS)
     if len(top_units) >= 2:
-        hits = []
-        for u in top_units[:2]:
-            found, thr = detect_events(acts[:, u], events, ~whistle, quantile,
-                                       sign=1.0 if not np.nan_to_num(r[u]) < 0 else -1.0)
-            hits.append((found, thr))
-        (best_hits, best_thr), (second_hits, second_thr) = hits
-        only_second = second_hits & ~best_hits
-        detection = {
-            "n_whistles": int(len(events)), "quantile": quantile,
-            "best_threshold": best_thr, "second_threshold": second_thr,
-            "detected_by_best": int(best_hits.sum()), "detected_by_second": int(second_hits.sum()),
-            "detected_by_second_missed_by_best": int(only_second.sum()),
-            "detected_by_best_missed_by_second": int((best_hits & ~second_hits).sum()),
-            "second_only_whistles": [{"file": f, "start": s, "end": e}
-                                     for (f, s, e), hit in zip(event_rows, only_second) if hit],
-        }
+        detection = _detection(acts, r, top_units, events, event_rows, whistle, quantile)
+    best_auc = ranges[top_units[0]]["auc_whistle_vs_speech"] if top_units else float("nan")
     result = {
-        "files": files, "outputs": int(len(acts)), "units": int(acts.shape[1]),
+        "files": files, "annotated_files": measured, "outputs": int(len(everything)),
+        "units": units,
         "whistle_share": float(whistle.mean()) if len(whistle) else None,
         "speech_share": float(speech.mean()) if len(speech) else None,
         "smoothing_outputs": int(smoothing),
+        "activation_std": [float(v) for v in np.sqrt(spread)],
         "correlations": [float(v) for v in r],
         "ranking": [int(u) for u in ranking],
+        "ranking_by": BY_VARIANCE if why else BY_CORRELATION,
         "best_unit": top_units[0] if top_units else None,
         "best_r": float(r[top_units[0]]) if top_units else None,
         "second_unit": top_units[1] if len(top_units) > 1 else None,
         "second_r": float(r[top_units[1]]) if len(top_units) > 1 else None,
         "threshold": threshold,
-        "share_above_threshold": share_above(r, threshold),
-        "ranges": {str(u): v for u, v in
-                   activation_ranges(acts, top_units, whistle, speech).items()},
-        "detection": detection,
+        "share_above_threshold": None if why else share_above(r, threshold),
+        "ranges": {str(u): v for u, v in ranges.items()},
+        "best_unit_whistle_speech_separation": (best_auc if np.isnan(best_auc)
+                                                else max(best_auc, 1 - best_auc)),
+        "detection": {"quantile": quantile, **detection},
     }
-    return _none_for_nan(result)
-
-
-def loss_summary(history, column="loss"):
-    """{final, min, epochs} of a training history (a DataFrame or list of dicts with ``column``)."""
-    values = np.asarray([row[column] for row in history] if isinstance(history, list)
-                        else history[column], float)
-    return {"final": float(values[-1]), "min": float(values.min()), "epochs": int(len(values))}
+    result["best_abs_r"] = None if result["best_r"] is None else abs(result["best_r"])
+    result = _none_for_nan(result)
+    speech_why = _speech_reason(why, whistle, speech)
+    result["not_measured"] = {
+        key: (speech_why if key in SPEECH_MEASURES else why
+              or "fewer than two units vary over the annotated held-out recordings")
+        for key in (*WHISTLE_MEASURES, *SPEECH_MEASURES) if _get(result, key) is None}
+    return result
 
 
 # ---------------------------------------------------------------- stretches for the figure

@@ -1,11 +1,13 @@
 """The orcas figures and unit tracks (each figure function returns a matplotlib Figure)."""
 
+import textwrap
 from pathlib import Path
 
 import numpy as np
 
 from .. import plots
 from ..audio import to_int16, write_audio
+from ..errors import InputError
 from ..synth import stft_power
 from .data import output_times
 from .evaluate import intervals
@@ -15,7 +17,8 @@ FIGURES = ["whistles.png", "loss_curves.png", "unit_whistle_correlation.png"]
 
 def activation_wav_names(k):
     """``activation_unit1.wav`` .. ``activation_unit<k>.wav``: the tracks of the ``k`` units
-    ranked first by whistle correlation (the rank is in the name, the unit index in the metrics)."""
+    ranked first (by whistle correlation, or by activation variance without annotations: the
+    metrics' ``ranking_by``); the rank is in the name, the unit index in the metrics."""
     return [f"activation_unit{i}.wav" for i in range(1, int(k) + 1)]
 
 
@@ -66,10 +69,11 @@ def stretch(audio, activations, units, truth, file, start, end, title=None, *, w
             keep_every=16, rate=16000):
     """One column of :func:`whistles_figure`: the audio of ``file`` (its whole 1-D samples) and
     its scan (``activations``, (outputs, units)) cut to [start, end) seconds, the tracks of
-    ``units``, and the whistles of the truth inside, in seconds from ``start``."""
+    ``units``, and the whistles of the annotations ``truth`` inside (None: no annotations, no
+    whistle), in seconds from ``start``."""
     times = output_times(len(activations), window, hop, keep_every, rate)
     chosen = (times >= start) & (times < end)
-    spans = intervals(truth, file, "whistle")
+    spans = intervals(truth, file, "whistle") if truth is not None else []
     if title is None:
         title = f"{Path(str(file)).stem} {start:.1f}-{end:.1f} s"
     return {"title": title,
@@ -122,31 +126,44 @@ def loss_curves_figure(histories, column="loss", xlabel="epoch (one set of segme
                         xlabel=xlabel, ylabel="loss (nats)")
 
 
-def correlation_figure(correlations, threshold=None, highlight=None):
+def correlation_figure(correlations, threshold=None, highlight=None, spread=None):
     """Every unit's correlation with whistle presence, one panel per network.
 
-    ``correlations``: {label: per-unit correlations}; ``highlight``: {label: units to mark (the
-    top ones)}; ``threshold``: dashed lines at +-threshold.
+    ``correlations``: {label: per-unit correlations (None or NaN where unmeasured)};
+    ``highlight``: {label: units to mark (the top ones)}; ``threshold``: dashed lines at
+    +-threshold. A panel with no correlation at all (no annotations) shows each unit's
+    activation spread from ``spread`` ({label: per-unit std}) instead, and says so.
     """
     import matplotlib.pyplot as plt
 
-    highlight = highlight or {}
+    highlight, spread = highlight or {}, spread or {}
     fig, axes = plt.subplots(len(correlations), 1, figsize=(9, 2.6 * len(correlations)),
                              squeeze=False)
     for ax, (label, r) in zip(axes[:, 0], correlations.items()):
-        r = np.nan_to_num(np.asarray(r, float))
-        colours = np.where(r >= 0, "tab:blue", "tab:red").astype(object)
+        r = np.asarray(r, float)
+        unmeasured = len(r) > 0 and bool(np.all(np.isnan(r)))
+        values = np.asarray(spread.get(label, np.zeros(len(r))), float) if unmeasured else (
+            np.nan_to_num(r))
+        colours = np.where(values >= 0, "tab:blue", "tab:red").astype(object)
         for u in highlight.get(label, ()):
             colours[u] = "black"
-        ax.bar(np.arange(len(r)), r, color=list(colours), width=0.8 if len(r) <= 128 else 1.0)
+        ax.bar(np.arange(len(values)), values, color=list(colours),
+               width=0.8 if len(values) <= 128 else 1.0)
+        ax.set_xlim(-1, len(values))
+        best = int(np.argmax(np.abs(values))) if len(values) else 0
+        if unmeasured:
+            ax.set(title=f"{label}: {len(values)} units, no annotations: no correlation with "
+                         f"whistles; activation spread instead (top unit {best})",
+                   xlabel="unit", ylabel="activation std",
+                   ylim=(0, max(float(values.max(initial=0)) * 1.1, 1e-6)))
+            continue
         if threshold is not None:
             for y in (threshold, -threshold):
                 ax.axhline(y, color="grey", linestyle="--", linewidth=0.8)
         ax.axhline(0, color="black", linewidth=0.6)
-        best = int(np.argmax(np.abs(r))) if len(r) else 0
-        ax.set(title=f"{label}: {len(r)} units, best |r| = {abs(r[best]) if len(r) else 0:.2f} "
-                     f"(unit {best})", xlabel="unit", ylabel="r with whistles", ylim=(-1, 1))
-        ax.set_xlim(-1, len(r))
+        ax.set(title=f"{label}: {len(values)} units, best |r| = "
+                     f"{abs(values[best]) if len(values) else 0:.2f} (unit {best})",
+               xlabel="unit", ylabel="r with whistles", ylim=(-1, 1))
     fig.tight_layout()
     return fig
 
@@ -175,3 +192,56 @@ def figure_stretches(scans, truth, open_audio, units, seconds, rate=16000, windo
                                title=f"{kind}: {Path(str(name)).stem} {start:.1f}-{end:.1f} s",
                                window=window, hop=hop, keep_every=keep_every, rate=rate))
     return columns
+
+
+def activity_stretches(scans, open_audio, units, seconds, rate=16000, window=16, hop=1,
+                       keep_every=16):
+    """Without annotations, the two columns of the whistles figure: the ``seconds``-long
+    stretches of the held-out recordings where the first of ``units`` is highest and lowest on
+    average, each with the tracks of ``units`` (no whistle marked). Arguments as
+    :func:`figure_stretches`."""
+    per_second = rate / (hop * keep_every)
+    width = max(int(round(seconds * per_second)), 1)
+    found = {}  # "highest"/"lowest": (mean, name, start, end)
+    for name in sorted(scans):
+        track = np.asarray(scans[name], float)[:, units[0]]
+        if len(track) == 0:
+            continue
+        times = output_times(len(track), window, hop, keep_every, rate)
+        w = min(width, len(track))
+        total = np.concatenate([[0.0], np.cumsum(track)])
+        means = (total[w:] - total[:-w]) / w
+        for side, pick in (("highest", np.argmax), ("lowest", np.argmin)):
+            i = int(pick(means))
+            value = means[i] if side == "highest" else -means[i]
+            if side not in found or value > found[side][0]:
+                start = float(times[i]) - 0.5 / per_second if i else 0.0  # outputs i..i+w-1
+                found[side] = (value, name, start, float(times[i]) + (w - 0.5) / per_second)
+    if not found:
+        raise InputError("scans", "no held-out recording is long enough for one scan output")
+    columns = []
+    for side in ("highest", "lowest"):
+        _, name, start, end = found[side]
+        columns.append(stretch(open_audio(name), scans[name], units, None, name, start, end,
+                               title=f"unit {units[0]} {side}: {Path(str(name)).stem} "
+                                     f"{start:.1f}-{end:.1f} s",
+                               window=window, hop=hop, keep_every=keep_every, rate=rate))
+    return columns
+
+
+def whistles_columns(network, metrics, scans, truth, open_audio, seconds, rate=16000, **geometry):
+    """Everything :func:`whistles_figure` needs for ``network``'s first two ranked units:
+    (columns, unit labels, title). With whistle annotations, the stretches most full of whistles
+    and of speech, whistles shaded; without, the stretches where the first unit is highest and
+    lowest, nothing marked, and a title that says there are no annotations."""
+    units = metrics["ranking"][:2]
+    if metrics.get("best_unit") is not None:
+        columns = figure_stretches(scans, truth, open_audio, units, seconds, rate, **geometry)
+        labels = [f"{network} unit {u}\nr = {metrics['correlations'][u]:.2f}" for u in units]
+        return columns, labels, None
+    columns = activity_stretches(scans, open_audio, units, seconds, rate, **geometry)
+    labels = [f"{network} unit {u}\nstd = {metrics['activation_std'][u]:.3g}" for u in units]
+    why = metrics.get("not_measured", {}).get("best_unit", "no annotations")
+    why = "no annotations" if why.startswith("no annotations") else f"no annotations to use: {why}"
+    title = f"{why}; nothing marked, {network} units ranked by activation variance"
+    return columns, labels, textwrap.fill(title, 110)

@@ -89,29 +89,82 @@ def run_metrics(point, probabilities, labels, **extra):
     return {**point, **sorting_metrics(probabilities, labels), **extra}
 
 
-def collect(metrics_dicts):
-    """One row per grid run from its metrics dict: the grid keys (dataset, sample_length,
-    n_chunks, pad_mode, encoding, protocol), then accuracy, ci_low, ci_high, chance,
-    above_chance, ..., then any other scalar keys. Sorted by the grid keys. Raises InputError
-    for a run missing a key or a grid point given twice."""
+def per_seed_table(metrics_dicts):
+    """One row per grid run and seed from its metrics dict: the grid keys, ``seed``, the metric
+    keys, then any other scalar keys. Raises InputError for a run missing a key or a grid point
+    given twice with the same seed."""
     rows = []
     for i, metrics in enumerate(metrics_dicts):
         missing = [k for k in GRID_KEYS + METRIC_KEYS if k not in metrics]
         if missing:
             where = metrics.get("run", f"run {i}")
             raise InputError(where, f"metrics lack {', '.join(missing)}")
-        rows.append({k: v for k, v in metrics.items() if np.isscalar(v) or v is None})
+        rows.append({"seed": 0, **{k: v for k, v in metrics.items() if np.isscalar(v) or v is None}})
     if not rows:
         raise InputError("metrics", "no runs to collect")
     table = pd.DataFrame(rows)
-    twice = table.duplicated(GRID_KEYS, keep=False)
+    twice = table.duplicated(GRID_KEYS + ["seed"], keep=False)
     if twice.any():
-        point = table.loc[twice, GRID_KEYS].iloc[0].to_dict()
+        point = table.loc[twice, GRID_KEYS + ["seed"]].iloc[0].to_dict()
         raise InputError("metrics", f"grid point given twice: {point}")
     table["skill"] = (table.accuracy - table.chance) / (1.0 - table.chance)
-    first = GRID_KEYS + METRIC_KEYS + ["skill"]
+    return table.sort_values(GRID_KEYS + ["seed"], kind="stable").reset_index(drop=True)
+
+
+def collect(metrics_dicts):
+    """One row per grid point, its seed replicates summed up: the grid keys, then accuracy (the
+    mean over seeds), ci_low/ci_high (the 95 % interval over seeds, widened to at least one
+    seed's Wilson interval: :func:`audiorepro.replicates.proportion_interval`), chance,
+    above_chance (ci_low > chance), ..., seeds, accuracy_sd, accuracy_seeds (each seed's), then
+    the means of other numbers. Sorted by the grid keys. See :func:`per_seed_table`."""
+    from ..replicates import proportion_interval
+
+    runs = per_seed_table(metrics_dicts)
+    rows = []
+    for _, group in runs.groupby(GRID_KEYS, sort=False):
+        first = group.iloc[0]
+        row = {k: first[k] for k in GRID_KEYS}
+        for column in group.columns:
+            if column in GRID_KEYS or column == "seed":
+                continue
+            values = group[column]
+            numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+            row[column] = float(values.mean()) if numeric else first[column]
+        low, high = proportion_interval(group.accuracy.tolist(), group.n_valid.tolist())
+        row.update(ci_low=low, ci_high=high, above_chance=bool(low > row["chance"]),
+                   seeds=len(group), accuracy_sd=float(group.accuracy.std(ddof=1))
+                   if len(group) > 1 else 0.0,
+                   accuracy_seeds=" / ".join(f"{a:.3f}" for a in group.accuracy))
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    first = GRID_KEYS + METRIC_KEYS + ["skill", "seeds", "accuracy_sd", "accuracy_seeds"]
     table = table[first + [c for c in table.columns if c not in first]]
     return table.sort_values(GRID_KEYS, kind="stable").reset_index(drop=True)
+
+
+def seed_difference(a, b):
+    """The mean skill of runs ``a`` minus that of runs ``b`` (per-seed tables), per seed, and
+    its summary over seeds (audiorepro.replicates.summary); None without both in some seed."""
+    from ..replicates import summary
+
+    diffs = [a[a.seed == seed].skill.mean() - b[b.seed == seed].skill.mean()
+             for seed in sorted(set(a.seed) & set(b.seed))]
+    diffs = [d for d in diffs if np.isfinite(d)]
+    return summary(diffs) if diffs else None
+
+
+def _compare(difference, what):
+    """supported / contradicted / inconclusive for "difference > 0", with a note: over two or
+    more seeds the interval of the per-seed differences decides; one seed decides by its sign."""
+    if difference is None:
+        return "", f"needs {what}"
+    if difference["n"] < 2:
+        return ("supported" if difference["mean"] > 0 else "contradicted",
+                f"{what}: difference {difference['mean']:.3f} (one seed: no interval)")
+    verdict = ("supported" if difference["low"] > 0 else "contradicted"
+               if difference["high"] < 0 else "inconclusive")
+    return verdict, (f"{what}: difference {difference['mean']:.3f}, 95 % interval over "
+                     f"{difference['n']} seeds [{difference['low']:.3f}, {difference['high']:.3f}]")
 
 
 # --- the claims -----------------------------------------------------------------------------------
@@ -134,10 +187,12 @@ def _row(claim, rows, verdict, note=""):
             "note": note}
 
 
-def claims(table, protocol="clean"):
-    """The sorting claims (S1-S7 of the claims table) judged on the collected grid ``table``,
-    on runs of ``protocol``. One row per claim: id, verdict ("supported", "contradicted" or
-    "not measured"), runs used, mean accuracy, widest interval (lowest ci_low, highest ci_high),
+def claims(table, protocol="clean", runs=None):
+    """The sorting claims (S1-S7 of the claims table) judged on the collected grid ``table``
+    (:func:`collect`: intervals over seeds), on runs of ``protocol``; ``runs`` is the per-seed
+    table (:func:`per_seed_table`) from which S5 and S6 take their differences seed by seed.
+    One row per claim: id, verdict ("supported", "contradicted", "inconclusive" or "not
+    measured"), runs used, mean accuracy, widest interval (lowest ci_low, highest ci_high),
     chance, note. A run "at chance" is one whose interval does not lie above chance."""
     t = table[table.protocol == protocol]
     out = []
@@ -156,22 +211,23 @@ def claims(table, protocol="clean"):
     out.append(_row("S4", rows, at_chance(rows), "tone, random_constant, n = 2"))
     music = _pick(t, dataset="music")
     few, many = music[music.n_chunks <= 3], music[music.n_chunks > 3]
-    verdict = ("supported" if len(few) and len(many) and few.skill.mean() > many.skill.mean()
-               else "contradicted")
-    note = (f"skill (acc - chance) / (1 - chance): n <= 3 {few.skill.mean():.3f}, "
-            f"n > 3 {many.skill.mean():.3f}" if len(few) and len(many)
-            else "needs n <= 3 and n > 3")
+    seeds = _pick(runs if runs is not None else t.assign(seed=0), protocol=protocol, dataset="music")
+    verdict, note = _compare(
+        seed_difference(seeds[seeds.n_chunks <= 3], seeds[seeds.n_chunks > 3]) if len(few) and
+        len(many) else None, "skill (acc - chance) / (1 - chance) at n <= 3 minus n > 3")
     out.append(_row("S5", music if len(few) and len(many) else music.iloc[0:0], verdict, note))
     lengths = sorted(music.sample_length.unique())
     matched = ["n_chunks", "pad_mode", "encoding"]
     if len(lengths) >= 2:
-        short, long = (music[music.sample_length == v] for v in (lengths[0], lengths[-1]))
-        pairs = short.merge(long, on=matched, suffixes=("_short", "_long"))
-    if len(lengths) >= 2 and len(pairs):
-        a, b = pairs.skill_short.mean(), pairs.skill_long.mean()
-        out.append(_row("S6", pd.concat([short, long]), "supported" if a > b else "contradicted",
-                        f"skill at {lengths[0]} s {a:.3f}, at {lengths[-1]} s {b:.3f} "
-                        f"(mean over {len(pairs)} matched n, pad mode, encoding)"))
+        short, long = (seeds[seeds.sample_length == v] for v in (lengths[0], lengths[-1]))
+        keys = short[matched].drop_duplicates().merge(long[matched].drop_duplicates())
+        short, long = short.merge(keys), long.merge(keys)
+    if len(lengths) >= 2 and len(short):
+        verdict, note = _compare(seed_difference(short, long),
+                                 f"skill at {lengths[0]} s minus at {lengths[-1]} s (matched n, "
+                                 "pad mode, encoding)")
+        rows = music[music.sample_length.isin([lengths[0], lengths[-1]])]
+        out.append(_row("S6", rows, verdict, note))
     else:
         out.append(_row("S6", music.iloc[0:0], "", "needs two sample lengths at the same n"))
     tone, sine = _pick(t, dataset="tone"), _pick(t, dataset="sine")

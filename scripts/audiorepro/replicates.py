@@ -1,0 +1,143 @@
+"""Seed replicates: a trained variant run with k seeds, its numbers summed up across them.
+
+One training run gives one number, and its interval (Wilson over the validation sample) says
+nothing of how far another seed, another thread count or another machine would move it. Each
+variant is therefore trained with ``replicates`` seeds (``training.seed``, ``seed + 1``, ...);
+the collect rule ``<study>_replicates`` writes ``replicates.json``, holding for every number of
+the seeds' metrics files (dotted key, as the claims name them) its per-seed values, mean,
+standard deviation and a 95 % interval over seeds: mean +- t(0.975, k - 1) * sd / sqrt(k). With
+one seed the interval is the value itself, and the file says the spread is unknown.
+
+For a proportion measured on n samples per seed, :func:`proportion_interval` widens that
+interval to at least the Wilson interval of one seed's sample, so that seeds agreeing by
+chance on a small validation set do not make a point interval.
+"""
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+
+from .atomic import write_json
+from .errors import InputError
+
+# numbers that describe the run rather than its result: not summed up across seeds
+SKIPPED = ("device", "training_seconds", "resumed_from_epoch")
+
+
+def numbers(metrics, prefix=""):
+    """{dotted key: float} of every number (not bool) in a metrics dict, lists indexed by
+    position (from 0, and from -1 at the end); a null is NaN (not measured); keys under
+    :data:`SKIPPED` left out."""
+    out = {}
+    if isinstance(metrics, dict):
+        items = list(metrics.items())
+    else:  # a list: by position, and from the end as the claims may name it (list.-1)
+        items = list(enumerate(metrics)) + [(i - len(metrics), v) for i, v in enumerate(metrics)]
+    for key, value in items:
+        name = f"{prefix}{key}"
+        if str(key) in SKIPPED:
+            continue
+        if isinstance(value, (dict, list)):
+            out.update(numbers(value, name + "."))
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            out[name] = float(value)
+        elif value is None and str(key) != "not_measured":
+            out[name] = float("nan")  # a measure the run could not take: kept, as missing
+    return out
+
+
+def t_quantile(k, confidence=0.95):
+    """The two-sided t quantile for a mean of k values (k - 1 degrees of freedom)."""
+    from scipy.stats import t
+
+    return float(t.ppf(0.5 + confidence / 2, k - 1))
+
+
+def summary(values, confidence=0.95):
+    """values, n, mean, sd, low, high (the t interval of the mean; the value itself for one)."""
+    v = np.asarray(values, float)
+    finite = v[np.isfinite(v)]
+    k = len(finite)
+    if k == 0:
+        return {"values": [None if not math.isfinite(x) else x for x in v.tolist()], "n": 0,
+                "mean": None, "sd": None, "low": None, "high": None}
+    mean = float(finite.mean())
+    sd = float(finite.std(ddof=1)) if k > 1 else 0.0
+    half = t_quantile(k, confidence) * sd / math.sqrt(k) if k > 1 else 0.0
+    return {"values": [None if not math.isfinite(x) else float(x) for x in v.tolist()], "n": k,
+            "mean": mean, "sd": sd, "low": mean - half, "high": mean + half}
+
+
+def proportion_interval(proportions, counts, confidence=0.95):
+    """(low, high) within [0, 1]: the t interval over seeds of ``proportions`` widened to at
+    least the Wilson interval of the mean proportion on one seed's sample (the mean of
+    ``counts``). Seeds may share their test sample (catsdogs' test files), so their counts are
+    not pooled."""
+    from .claims import wilson
+
+    s = summary(proportions, confidence)
+    n = int(round(float(np.mean(counts)))) if len(counts) else 0
+    w_low, w_high = wilson(round(s["mean"] * n), n) if n else (s["low"], s["high"])
+    return max(0.0, min(s["low"], w_low)), min(1.0, max(s["high"], w_high))
+
+
+def aggregate(per_seed, seeds, confidence=0.95):
+    """The replicates document from the seeds' metrics dicts (same order as ``seeds``): every
+    number any of them has, summed up over the seeds that have it (:func:`summary`), plus
+    ``diverged`` when any seed's training diverged and ``not_measured`` (why a measure is
+    missing, as the seeds' own ``not_measured`` said)."""
+    if not per_seed or len(per_seed) != len(seeds):
+        raise InputError("replicates", f"{len(per_seed)} metrics files for {len(seeds)} seeds")
+    flat = [numbers(m) for m in per_seed]
+    keys = list(dict.fromkeys(k for f in flat for k in f))  # a key any seed has, in order
+    diverged = [s for s, m in zip(seeds, per_seed) if m.get("diverged")]
+    reasons = {}
+    for seed, m in zip(seeds, per_seed):  # why a measure is missing, as the seeds said it
+        for key, why in (m.get("not_measured") or {}).items():
+            reasons.setdefault(f"metrics.{key}", f"{why} (seed {seed})")
+    return {
+        "seeds": [int(s) for s in seeds],
+        "replicates": len(seeds),
+        "confidence": confidence,
+        "interval": ("t interval over seeds" if len(seeds) > 1
+                     else "one seed: the spread over seeds is unknown"),
+        "diverged": bool(diverged),
+        "diverged_seeds": diverged,
+        "metrics": {k: summary([f.get(k, float("nan")) for f in flat], confidence)
+                    for k in keys},
+        "not_measured": reasons,
+    }
+
+
+def collect(metrics_paths, seeds, out, files=None):
+    """Read the seeds' metrics files, write the replicates document to ``out``; return it.
+
+    ``files`` names the files each seed has, in the order ``metrics_paths`` lists them per seed
+    (seed-major): the first file's numbers keep their keys, another file's go under its stem
+    (``generation.json``'s ``drift.drift_second`` becomes ``generation.drift.drift_second``)."""
+    files = list(files or ["metrics.json"])
+    if len(metrics_paths) != len(files) * len(seeds):
+        raise InputError("replicates", f"{len(metrics_paths)} files for {len(seeds)} seeds of "
+                                       f"{', '.join(files)}")
+    per_seed = []
+    for i in range(len(seeds)):
+        merged = {}
+        for name, path in zip(files, metrics_paths[i * len(files):(i + 1) * len(files)]):
+            try:
+                document = json.loads(Path(path).read_text())
+            except (OSError, ValueError) as err:
+                raise InputError(path, f"is not a readable metrics file ({err})") from None
+            if not merged:
+                merged = document
+                continue
+            stem = Path(name).stem
+            merged[stem] = document
+            merged["diverged"] = bool(merged.get("diverged") or document.get("diverged"))
+            for key, why in (document.get("not_measured") or {}).items():
+                merged.setdefault("not_measured", {})[f"{stem}.{key}"] = why
+        per_seed.append(merged)
+    document = aggregate(per_seed, seeds)
+    write_json(out, document)
+    return document
