@@ -169,7 +169,7 @@ def test_continuation_compares_the_model_with_trivial_predictors(runs):
     work, first, *_ = runs
     import json
 
-    metrics = json.loads((work / "results/continuation/models/original/metrics.json").read_text())
+    metrics = json.loads((work / "results/continuation/models/original/seed1/metrics.json").read_text())
     assert set(metrics["baselines"]) == {"zero", "repeat_last"}
     assert isinstance(metrics["beats_baselines"], bool)
     continuation = first[first.study == "continuation"].set_index("id")

@@ -31,7 +31,7 @@ if not REQUIRED:
                 "set AUDIOREPRO_SLURM=1 to run it", allow_module_level=True)
 # rule -> the wildcard folder the plugin files its log under
 RULES = {"catsdogs_raw": "", "catsdogs_decode": "",
-         "catsdogs_split": "clean", "catsdogs_train": "clean"}
+         "catsdogs_split": "clean", "catsdogs_train": "clean_1"}  # variant, seed
 
 
 def _ours_running():

@@ -126,6 +126,8 @@ def _number(value):
         return value
     if isinstance(value, (int,)):
         return f"{value:,}"
+    if isinstance(value, float) and value.is_integer() and abs(value) >= 1000:
+        return f"{int(value):,}"  # a count summed up over seeds is a float
     if isinstance(value, float):
         return f"{value:.4g}"
     return str(value)
