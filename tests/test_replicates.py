@@ -36,6 +36,7 @@ def test_collect_writes_what_every_seed_has_and_flags_a_diverged_seed(tmp_path):
     doc = replicates.collect(paths, [3, 4], tmp_path / "replicates.json")
     assert json.loads((tmp_path / "replicates.json").read_text()) == doc
     assert doc["seeds"] == [3, 4] and doc["diverged"] and doc["diverged_seeds"] == [4]
+    assert doc["device"] is None  # the seeds' files here name none
     assert set(doc["metrics"]) == {"acc", "only"} and doc["metrics"]["acc"]["values"] == [0.8, 0.9]
     assert doc["metrics"]["only"]["values"] == [1.0, None] and doc["metrics"]["only"]["n"] == 1
     with pytest.raises(InputError, match="2 metrics files for 3 seeds"):
@@ -50,3 +51,10 @@ def test_a_measure_no_seed_could_take_stays_with_its_reason():
                                 {"r": None, "not_measured": {"r": "no annotations"}}], [1, 2])
     assert doc["metrics"]["r"]["mean"] is None
     assert doc["not_measured"] == {"metrics.r": "no annotations (seed 1)"}
+
+
+def test_the_device_the_seeds_trained_on_is_kept_for_the_claims_table():
+    device = {"backend": "tensorflow", "accelerator": "cpu", "cpus": 2, "host": "h"}
+    doc = replicates.aggregate([{"acc": 0.5, "device": device}, {"acc": 0.6, "device": device}],
+                               [1, 2])
+    assert doc["device"] == device and "device.cpus" not in doc["metrics"]

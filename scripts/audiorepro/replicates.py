@@ -103,6 +103,7 @@ def aggregate(per_seed, seeds, confidence=0.95):
         "confidence": confidence,
         "interval": ("t interval over seeds" if len(seeds) > 1
                      else "one seed: the spread over seeds is unknown"),
+        "device": next((m["device"] for m in per_seed if isinstance(m.get("device"), dict)), None),
         "diverged": bool(diverged),
         "diverged_seeds": diverged,
         "metrics": {k: summary([f.get(k, float("nan")) for f in flat], confidence)
