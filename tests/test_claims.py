@@ -299,3 +299,17 @@ def test_close_holds_when_the_two_differ_by_at_most_the_tolerance(values, verdic
     rule = {"kind": "close", "tolerance": 3.0}
     assert claims.judge(rule, values)[0] == verdict
     assert claims.describe(rule) == "the two differ by at most 3"
+
+
+def test_a_real_data_claim_on_embedded_data_is_not_testable_even_when_inconclusive(tmp_path):
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "replicates.json").write_text(json.dumps(
+        {"metrics": {"accuracy": agg(0.7, 0.82, 0.76)}}))
+    rule = {"kind": "range", "low": 0.72, "high": 0.84}  # a bound inside the seeds' interval
+    measure = "models/replicates.json:metrics.accuracy"
+    synthetic, = claims.study_rows("s", [claim(rule, measure, True)], claims.Results(tmp_path),
+                                   True, "")
+    real, = claims.study_rows("s", [claim(rule, measure, True)], claims.Results(tmp_path),
+                              False, "")
+    assert real["verdict"] == "inconclusive"
+    assert synthetic["verdict"] == "not testable on embedded data"

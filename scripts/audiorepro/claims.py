@@ -333,7 +333,7 @@ def study_rows(study, claims, results, synthetic, configuration, available=None,
             if diverged and verdict in (HOLDS, DIFFERS, SEE_FIGURE):
                 verdict = DIVERGED
                 ours += f" (training diverged: {', '.join(diverged)})"
-        if rule.get("real_data") and synthetic and verdict in (HOLDS, DIFFERS):
+        if rule.get("real_data") and synthetic and verdict in (HOLDS, DIFFERS, INCONCLUSIVE):
             verdict = NOT_TESTABLE
         rows.append({"study": study, "id": c["id"], "claim": c["claim"], "source": c["source"],
                      "original": c["original"], "measure": c.get("measure_text", ", ".join(refs)),
