@@ -300,12 +300,12 @@ def test_permutation_accuracy_metric():
 
 
 def test_wilson_interval_known_values():
-    low, high = evaluate.wilson_interval(50, 100)
+    low, high = evaluate.wilson(50, 100)
     assert (low, high) == pytest.approx((0.4038, 0.5962), abs=1e-4)
-    low, high = evaluate.wilson_interval(0, 10)
+    low, high = evaluate.wilson(0, 10)
     assert low == pytest.approx(0.0, abs=1e-12) and high == pytest.approx(0.2775, abs=1e-4)
     with pytest.raises(InputError):
-        evaluate.wilson_interval(11, 10)
+        evaluate.wilson(11, 10)
 
 
 def test_sorting_metrics_counts():
@@ -320,7 +320,7 @@ def test_sorting_metrics_counts():
     assert metrics["valid_permutations"] == pytest.approx(200 / 300)
     assert (metrics["n_valid"], metrics["positions"]) == (300, 900)
     assert metrics["ci_low"] < metrics["ci_low_places"] < metrics["accuracy"]  # samples: wider
-    assert metrics["ci_low"] == pytest.approx(evaluate.wilson_interval(800 / 3, 300)[0])
+    assert metrics["ci_low"] == pytest.approx(evaluate.wilson(800 / 3, 300)[0])
     assert metrics["above_chance"]
     rng = np.random.default_rng(0)
     guess = evaluate.sorting_metrics(rng.random((3000, 3, 3)), rng.integers(0, 3, (3000, 3)))
@@ -339,7 +339,7 @@ def test_run_metrics_carries_the_grid_point():
 
 
 def _run(dataset, n, mode, accuracy, protocol="clean", length=0.01, n_valid=400, seed=0):
-    low, high = evaluate.wilson_interval(accuracy * n_valid, n_valid)
+    low, high = evaluate.wilson(accuracy * n_valid, n_valid)
     return {"seed": seed, "dataset": dataset, "sample_length": length, "n_chunks": n, "pad_mode": mode,
             "encoding": 16, "protocol": protocol, "accuracy": accuracy, "ci_low": low,
             "ci_high": high, "chance": 1 / n, "above_chance": low > 1 / n,

@@ -28,6 +28,7 @@ import pandas as pd
 import yaml
 
 from .errors import InputError
+from .replicates import proportion_interval, wilson
 
 HOLDS, DIFFERS = "holds", "differs"
 NOT_TESTABLE = "not testable on embedded data"
@@ -41,16 +42,6 @@ COLUMNS = ["study", "id", "claim", "source", "original", "measure", "ours", "ver
            "configuration", "device", "commit", "code", "data"]
 # what each row rests on (audiorepro.provenance): `make compare` sets two tables side by side
 PROVENANCE = ["commit", "code", "data"]
-
-
-def wilson(successes, n, z=1.959964):
-    """95 % Wilson score interval of a proportion (low, high)."""
-    if n <= 0:
-        return (float("nan"), float("nan"))
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return (centre - half, centre + half)
 
 
 class Results:
@@ -232,7 +223,6 @@ def judge(rule, values):
     elif kind == "ordering":
         verdict = _all(_above(b, a, rule.get("strict", True)) for a, b in zip(spans, spans[1:]))
     elif kind in ("above_chance", "at_chance"):
-        from .replicates import proportion_interval
 
         proportion, n = first, values[1]
         if is_aggregate(proportion):
@@ -243,7 +233,7 @@ def judge(rule, values):
                     f"over seeds and samples {low:.3f}-{high:.3f}, n = {per_seed:,} per seed")
         else:
             n = int(n)
-            low, high = wilson(round(proportion * n), n)
+            low, high = wilson(round(proportion * n), n) if n > 0 else (math.nan, math.nan)
             what = f"{_number(proportion)} (95 % CI {low:.3f}-{high:.3f}, n = {n:,}"
         chance = rule["chance"]
         shown = f"{what}; chance {chance:.3g})"

@@ -15,6 +15,7 @@ chance on a small validation set do not make a point interval.
 
 import json
 import math
+from statistics import NormalDist
 from pathlib import Path
 
 import numpy as np
@@ -70,13 +71,26 @@ def summary(values, confidence=0.95):
             "mean": mean, "sd": sd, "low": mean - half, "high": mean + half}
 
 
+def wilson(successes, trials, confidence=0.95):
+    """Wilson score interval for a binomial proportion: (low, high), elementwise over arrays.
+    ``successes`` may be fractional (a mean times a count)."""
+    successes = np.asarray(successes, dtype=float)
+    trials = np.asarray(trials, dtype=float)
+    if np.any(trials <= 0) or np.any(successes < 0) or np.any(successes > trials):
+        raise InputError("trials", "need 0 <= successes <= trials and trials > 0")
+    z = NormalDist().inv_cdf(0.5 + confidence / 2.0)
+    p = successes / trials
+    centre = (p + z * z / (2 * trials)) / (1 + z * z / trials)
+    half = z / (1 + z * z / trials) * np.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials))
+    low, high = np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
+    return (float(low), float(high)) if low.ndim == 0 else (low, high)
+
+
 def proportion_interval(proportions, counts, confidence=0.95):
     """(low, high) within [0, 1]: the t interval over seeds of ``proportions`` widened to at
     least the Wilson interval of the mean proportion on one seed's sample (the mean of
     ``counts``). Seeds may share their test sample (catsdogs' test files), so their counts are
     not pooled."""
-    from .claims import wilson
-
     s = summary(proportions, confidence)
     n = int(round(float(np.mean(counts)))) if len(counts) else 0
     w_low, w_high = wilson(round(s["mean"] * n), n) if n else (s["low"], s["high"])

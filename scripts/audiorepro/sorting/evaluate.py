@@ -10,31 +10,16 @@ with the number of validation samples as trials is a conservative one. The inter
 """
 
 import math
-from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from ..replicates import wilson
 
 GRID_KEYS = ["dataset", "sample_length", "n_chunks", "pad_mode", "encoding", "protocol"]
 METRIC_KEYS = ["accuracy", "ci_low", "ci_high", "chance", "above_chance",
                "permutation_accuracy", "permutation_chance", "n_valid", "positions"]
-
-
-def wilson_interval(successes, trials, confidence=0.95):
-    """Wilson score interval for a binomial proportion: (low, high), elementwise over arrays.
-    ``successes`` may be fractional (a mean times a count)."""
-    successes = np.asarray(successes, dtype=float)
-    trials = np.asarray(trials, dtype=float)
-    if np.any(trials <= 0) or np.any(successes < 0) or np.any(successes > trials):
-        raise InputError("trials", "need 0 <= successes <= trials and trials > 0")
-    z = NormalDist().inv_cdf(0.5 + confidence / 2.0)
-    p = successes / trials
-    centre = (p + z * z / (2 * trials)) / (1 + z * z / trials)
-    half = z / (1 + z * z / trials) * np.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials))
-    low, high = np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
-    return (float(low), float(high)) if low.ndim == 0 else (low, high)
 
 
 def sorting_metrics(probabilities, labels, confidence=0.95):
@@ -58,8 +43,8 @@ def sorting_metrics(probabilities, labels, confidence=0.95):
     predicted = probabilities.argmax(axis=-1)
     right = predicted == labels
     accuracy = float(right.mean())
-    low, high = wilson_interval(accuracy * m, m, confidence)
-    low_p, high_p = wilson_interval(right.sum(), m * n, confidence)
+    low, high = wilson(accuracy * m, m, confidence)
+    low_p, high_p = wilson(right.sum(), m * n, confidence)
     chance = 1.0 / n
     return {
         "accuracy": accuracy,
