@@ -114,6 +114,7 @@ rule orcas_convert:
 rule orcas_annotations:
     input:
         code=code("orcas_annotations.py"),
+        raw=rules.orcas_raw.output.raw,
         truth=rules.orcas_raw.output.truth,
         table=rules.orcas_convert.output.table,
         tables=ORCAS_TABLES,

@@ -1,12 +1,15 @@
 """Rule orcas_annotations: the whistle and speech times the unit measures use, one table
 ``file, kind, start, end`` over the converted recordings: the configured annotation tables
 (Raven selection tables or Audacity label tracks), else the synthetic tapes' ground truth, else
-no row at all (real recordings without annotations: the measures say "not measured")."""
+no row at all (real recordings without annotations: the measures say "not measured").
+Annotations of recordings the conversion left out (shorter than the segments, with
+``orcas.audio.short_recordings: skip``) are dropped with a logged count."""
 
 import pandas as pd
 
 from audiorepro import annotations, rule
 from audiorepro.atomic import atomic_path
+from audiorepro.raw import find_recordings
 
 
 def main(snakemake):
@@ -14,10 +17,13 @@ def main(snakemake):
     a = p.annotations
     recordings = pd.read_csv(snakemake.input.table)
     if a["path"]:
+        raw = snakemake.input.raw
+        converted = set(recordings.file.astype(str))
+        left_out = [f.relative_to(raw).as_posix() for f in find_recordings(raw)[0]]
         table = annotations.read_annotations(
             a["path"], dict(zip(recordings.file.astype(str), recordings.seconds)), a["format"],
             a["label_column"], a["whistle_labels"], a["speech_labels"],
-            key="orcas.annotations.path")
+            key="orcas.annotations.path", left_out=[f for f in left_out if f not in converted])
         made = f"{len(annotations.table_files(a['path']))} table(s) at {a['path']}"
     elif p.synthetic:
         truth = pd.read_csv(snakemake.input.truth)

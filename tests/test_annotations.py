@@ -223,3 +223,17 @@ def test_ambiguous_stems_are_refused(tmp_path):
     assert annotations.table_stem("r.Table.12.selections.txt") == "r"
     assert annotations.table_stem("r.tsv") == "r"
     assert list(pd.DataFrame(annotations.empty()).columns) == annotations.COLUMNS
+
+
+def test_annotations_of_a_recording_left_out_as_short_are_dropped_with_a_count(tmp_path, caplog):
+    folder = tmp_path / "tables"
+    _write(folder / "2006-046B.txt", [["1.0", "2.5", "whistle"]])
+    _write(folder / "short clip.txt", [["0.1", "0.4", "whistle"], ["0.5", "0.9", "speech"]])
+    with caplog.at_level("WARNING"):
+        table = annotations.read_annotations(folder, RECORDINGS, left_out=["short clip.wav"])
+    assert _rows(table) == [("2006-046B.mp3", "whistle", 1.0, 2.5)]
+    assert "2 annotation row(s) of 1 recording(s) left out of the run dropped: short clip.wav" \
+        in caplog.text
+    # without being left out, the same table names a recording the study does not have
+    with pytest.raises(InputError, match="'short clip', which is not among"):
+        annotations.read_annotations(folder, RECORDINGS)

@@ -69,6 +69,8 @@ def folders(tmp_path_factory):
     short_clip(orcas / "hydrophone check.wav", 0.3)
     (orcas / "README.txt").write_text("Deployment notes\n")
     audacity_labels(truth.assign(file=truth.file.map(renamed)), root / "orcas labels")
+    # a label track of the short clip, which the run leaves out (short_recordings: skip)
+    (root / "orcas labels" / "hydrophone check.txt").write_text("0.050000\t0.250000\twhistle\n")
     # sorting: songs as FLAC, Ogg Vorbis, WAV at mixed rates; one song too short for the grid
     songs(made / "songs", n_songs=4, seconds=6.0, seed=7)
     sorting = root / "sorting"
@@ -160,6 +162,10 @@ def test_annotation_tables_decide_the_whistle_claims_on_real_audio(runs):
         assert orcas.loc[claim, "verdict"] in ("holds", "differs"), orcas.loc[claim].to_dict()
     annotations = pd.read_csv(work / "results/orcas/annotations.csv")
     assert {"whistle", "speech"} <= set(annotations.kind)
+    assert "hydrophone check.wav" not in set(annotations.file)
+    log = (work / "results/orcas/logs/annotations.log").read_text()
+    assert "1 annotation row(s) of 1 recording(s) left out of the run dropped: " \
+           "hydrophone check.wav" in log
     # annotations change what is measured, not what was trained
     plan = (rerun.stdout + rerun.stderr).split("Job stats:")[1].split("total")[0]
     assert "orcas_scan" in plan and "orcas_train" not in plan

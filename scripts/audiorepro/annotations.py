@@ -27,6 +27,7 @@ from pathlib import Path, PureWindowsPath
 
 import pandas as pd
 
+from . import rule
 from .errors import InputError
 from .tables import read_csv_checked
 
@@ -284,15 +285,27 @@ def read_table(path, recordings, kind, fmt="auto", label_column=None):
 
 
 def read_annotations(path, recordings, fmt="auto", label_column=None, whistle_labels=(WHISTLE,),
-                     speech_labels=(SPEECH,), key="annotations.path"):
+                     speech_labels=(SPEECH,), key="annotations.path", left_out=()):
     """Every table at ``path`` (a file or a folder) as one DataFrame ``file, kind, start, end``,
     ``file`` being one of ``recordings`` (the study's names, or {name: length in seconds} to
-    check that no annotation ends past its recording), rows sorted by file and start."""
+    check that no annotation ends past its recording), rows sorted by file and start.
+
+    ``left_out``: recordings of the study that the run leaves out (shorter than its segments,
+    with the setting that skips them). Their annotations are dropped with a logged count; a
+    name that is neither a recording nor left out is still an InputError."""
     kind = kind_mapping(whistle_labels, speech_labels, where=key.rpartition(".")[0] or key)
-    known = Recordings(recordings, recordings if isinstance(recordings, dict) else None)
+    lengths = dict(recordings) if isinstance(recordings, dict) else None
+    left_out = sorted(set(map(str, left_out)) - set(map(str, recordings)))
+    known = Recordings(list(recordings) + left_out, lengths)
     rows = [row for table in table_files(path, key)
             for row in read_table(table, known, kind, fmt, label_column)]
     table = pd.DataFrame(rows, columns=COLUMNS).astype({"start": float, "end": float})
+    dropped = table.file.isin(left_out)
+    if dropped.any():
+        names = sorted(table.file[dropped].unique())
+        rule.log.warning("%d annotation row(s) of %d recording(s) left out of the run dropped: %s",
+                         int(dropped.sum()), len(names), ", ".join(names))
+        table = table[~dropped]
     return table.sort_values(["file", "start"], kind="stable", ignore_index=True)
 
 
