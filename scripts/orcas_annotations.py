@@ -17,13 +17,12 @@ def main(snakemake):
     a = p.annotations
     recordings = pd.read_csv(snakemake.input.table)
     if a["path"]:
-        raw = snakemake.input.raw
-        converted = set(recordings.file.astype(str))
-        left_out = [f.relative_to(raw).as_posix() for f in find_recordings(raw)[0]]
+        raw = snakemake.input.raw  # every recording found; the ones not converted were left out
+        found = [f.relative_to(raw).as_posix() for f in find_recordings(raw)[0]]
         table = annotations.read_annotations(
             a["path"], dict(zip(recordings.file.astype(str), recordings.seconds)), a["format"],
             a["label_column"], a["whistle_labels"], a["speech_labels"],
-            key="orcas.annotations.path", left_out=[f for f in left_out if f not in converted])
+            key="orcas.annotations.path", left_out=found)
         made = f"{len(annotations.table_files(a['path']))} table(s) at {a['path']}"
     elif p.synthetic:
         truth = pd.read_csv(snakemake.input.truth)

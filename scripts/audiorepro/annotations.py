@@ -290,9 +290,10 @@ def read_annotations(path, recordings, fmt="auto", label_column=None, whistle_la
     ``file`` being one of ``recordings`` (the study's names, or {name: length in seconds} to
     check that no annotation ends past its recording), rows sorted by file and start.
 
-    ``left_out``: recordings of the study that the run leaves out (shorter than its segments,
-    with the setting that skips them). Their annotations are dropped with a logged count; a
-    name that is neither a recording nor left out is still an InputError."""
+    ``left_out``: names the study found but the run leaves out (shorter than its segments, with
+    the setting that skips them); names among ``recordings`` are not left out. Annotations of
+    the left-out ones are dropped with a logged count; a name that is neither a recording nor
+    left out is still an InputError."""
     kind = kind_mapping(whistle_labels, speech_labels, where=key.rpartition(".")[0] or key)
     lengths = dict(recordings) if isinstance(recordings, dict) else None
     left_out = sorted(set(map(str, left_out)) - set(map(str, recordings)))

@@ -223,7 +223,6 @@ def judge(rule, values):
     elif kind == "ordering":
         verdict = _all(_above(b, a, rule.get("strict", True)) for a, b in zip(spans, spans[1:]))
     elif kind in ("above_chance", "at_chance"):
-
         proportion, n = first, values[1]
         if is_aggregate(proportion):
             counts = n["values"] if is_aggregate(n) else [n] * len(proportion["values"])

@@ -15,8 +15,8 @@ chance on a small validation set do not make a point interval.
 
 import json
 import math
-from statistics import NormalDist
 from pathlib import Path
+from statistics import NormalDist
 
 import numpy as np
 
