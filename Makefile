@@ -17,7 +17,7 @@ else
 TF_SPEC := tensorflow-cpu==$(TF_VERSION)
 endif
 
-.PHONY: setup reproduce ablations test report bench lint compare clean-results
+.PHONY: setup reproduce test report bench lint compare clean-results
 
 setup: $(STAMP)
 
@@ -28,11 +28,6 @@ $(STAMP): requirements.txt
 
 reproduce: $(STAMP)
 	$(BIN)/snakemake --cores all --resources gpu=1 $(SNAKEMAKE_ARGS)
-
-# The default run plus the originals' ablations (catsdogs C4 and C5, continuation N7) and
-# their claims: about 10 more trainings.
-ablations: $(STAMP)
-	$(BIN)/snakemake --cores all --resources gpu=1 --config ablations=True $(SNAKEMAKE_ARGS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

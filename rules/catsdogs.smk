@@ -9,7 +9,9 @@ CATSDOGS = f"{RESULTS}/catsdogs"
 CATSDOGS_FIGURES = catsdogs_figure_names(config["catsdogs"]["model"]["blocks"])
 CATSDOGS_SEEDS = study_seeds("catsdogs")
 CATSDOGS_ABLATIONS = ablation_variants(
-    config["catsdogs"]["ablations"], config["catsdogs"]["model"]
+    config["catsdogs"]["ablations"],
+    config["catsdogs"]["model"],
+    config["catsdogs"]["training"],
 )
 CATSDOGS_VARIANTS = config["catsdogs"]["protocols"] + (
     list(CATSDOGS_ABLATIONS) if config["ablations"] else []
@@ -146,10 +148,15 @@ rule catsdogs_train:
     resources:
         gpu=1,
     params:
-        model=lambda wildcards: CATSDOGS_ABLATIONS.get(
-            wildcards.variant, config["catsdogs"]["model"]
+        model=lambda wildcards: (
+            CATSDOGS_ABLATIONS[wildcards.variant]["model"]
+            if wildcards.variant in CATSDOGS_ABLATIONS
+            else config["catsdogs"]["model"]
         ),
-        training=seeded("catsdogs"),
+        training=lambda wildcards: {
+            **seeded("catsdogs")(wildcards),
+            **CATSDOGS_ABLATIONS.get(wildcards.variant, {}).get("training", {}),
+        },
         protocol=lambda wildcards: variant_protocol(wildcards.variant),
         backend=config["keras_backend"],
     script:

@@ -7,6 +7,9 @@
   ``orcas_stepwise_realtime``, the original's step-by-step loop, and their ratio.
 * ``continuation_generation_speedup``: stateful generation against the original's re-run of the
   whole sequence at every step (the same frames).
+* ``catsdogs_memory_kept_speedup``: one catsdogs training epoch (the default configuration's
+  steps, its real batch stream) in a fresh process as glibc's malloc does by default, over the
+  same with :func:`audiorepro.rule.keep_freed_memory`, which every training job calls.
 * ``cpu_utilisation``: CPU seconds of a representative part of the run (the tiny catsdogs
   chain, every rule from raw data to figures) over its wall seconds times the cores it had.
 
@@ -33,6 +36,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
 
+from audiorepro.rule import keep_freed_memory  # noqa: E402
 from audiorepro.training import epoch_batches  # noqa: E402
 
 CONFIG = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
@@ -83,6 +87,37 @@ def catsdogs(steps):
                                     t["steps_per_epoch"], t["seed"])
     return input_efficiency(
         lambda: model.compiled_classifier(t["window"], c["model"], t["learning_rate"]), stream, steps)
+
+
+def catsdogs_epoch_seconds(keep):
+    """Wall and CPU (user, system) seconds of one catsdogs training epoch after a warm-up
+    epoch, in this process, with or without :func:`keep_freed_memory` first."""
+    from audiorepro.catsdogs import batches, model
+
+    if keep:
+        keep_freed_memory()
+    c = CONFIG["catsdogs"]
+    t = c["training"]
+    rng = np.random.default_rng(0)
+    vectors = {label: rng.normal(0, 1, 300 * t["window"]).astype(np.float32) for label in (0, 1)}
+    stream = batches.window_dataset(vectors, t["batch_size"], t["window"], t["threshold"],
+                                    t["steps_per_epoch"], t["seed"])
+    net = model.compiled_classifier(t["window"], c["model"], t["learning_rate"])
+    net.fit(stream, epochs=1, verbose=0, shuffle=False)
+    before, start = os.times(), time.perf_counter()
+    net.fit(stream, epochs=1, verbose=0, shuffle=False)
+    wall, after = time.perf_counter() - start, os.times()
+    return wall, after.user - before.user, after.system - before.system
+
+
+def memory_kept_speedup():
+    """catsdogs_epoch_seconds in two fresh processes: malloc's default over memory kept."""
+    def measure(mode):
+        run = subprocess.run([sys.executable, __file__, "--epoch-seconds", mode], check=True,
+                             capture_output=True, text=True)
+        return [float(v) for v in run.stdout.split()[-3:]]
+
+    return measure("default"), measure("keep")
 
 
 def whales(steps, net="alexnet"):
@@ -220,7 +255,14 @@ def main(argv=None):
     parser.add_argument("--scan-seconds", type=float, default=120.0)
     parser.add_argument("--cores", type=int, default=os.cpu_count())
     parser.add_argument("--skip-cpu", action="store_true", help="leave out cpu_utilisation")
+    parser.add_argument("--epoch-seconds", choices=["default", "keep"],
+                        help="only print one catsdogs epoch's wall, user and system seconds")
     args = parser.parse_args(argv)
+    if args.epoch_seconds:
+        print(*catsdogs_epoch_seconds(args.epoch_seconds == "keep"))
+        return 0
+    (wall, _, system), (kept_wall, _, kept_system) = memory_kept_speedup()
+    keep_freed_memory()  # as every training job does
 
     print(f"machine={os.cpu_count()} cpus; backend={keras.backend.backend()}; "
           f"keras={keras.__version__}")
@@ -231,6 +273,9 @@ def main(argv=None):
         print(f"{name}_steps_per_second={real:.2f}")
         print(f"{name}_steps_per_second_in_memory={memory:.2f}")
         print(f"{name}_input_efficiency={ratio:.3f}")
+    print(f"catsdogs_epoch_seconds={wall:.2f} (system {system:.2f})")
+    print(f"catsdogs_epoch_seconds_memory_kept={kept_wall:.2f} (system {kept_system:.2f})")
+    print(f"catsdogs_memory_kept_speedup={wall / kept_wall:.2f}")
     fast, stepwise = orcas_scan(args.scan_seconds)
     print(f"orcas_scan_realtime={fast:.1f}")
     print(f"orcas_stepwise_realtime={stepwise:.2f}")

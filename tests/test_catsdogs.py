@@ -152,12 +152,34 @@ def test_the_ablations_are_the_fewer_filter_models_and_the_grid_without_the_mode
     from audiorepro.catsdogs.data import ablation_variants, variant_protocol
 
     model = {"blocks": 10, "filters": 10, "kernel_size": 4, "strides": 2}
-    variants = ablation_variants({"protocol": "original", "filters": [5], "kernel_size": [3, 4, 5],
-                                  "strides": [1, 2, 3]}, model)
+    training = {"seed": 1, "window": 16000, "epochs": 15, "steps_per_epoch": 75}
+    ablations = {"protocol": "original", "filters": [5], "kernel_size": [3, 4, 5], "strides": [1, 2, 3]}
+    variants = ablation_variants(ablations, model, training)
     assert len(variants) == 1 + 8 and "original-k4s2" not in variants
-    assert variants["original-filters5"] == {**model, "filters": 5}
-    assert variants["original-k3s1"] == {**model, "kernel_size": 3, "strides": 1}
+    assert variants["original-filters5"] == {"model": {**model, "filters": 5}, "training": {}}
+    assert variants["original-k3s1"] == {"model": {**model, "kernel_size": 3, "strides": 1},
+                                         "training": {}}
     assert variant_protocol("original-k3s1") == "original" == variant_protocol("original")
+    # a grid budget equal to the model's training is the model's: its point is not trained twice
+    same = ablation_variants({**ablations, "grid_training": {"window": 16000, "epochs": 15}},
+                             model, training)
+    assert same == variants
+
+
+def test_a_cpu_sized_grid_trains_every_point_under_its_own_budget_and_c4_under_the_models():
+    from audiorepro.catsdogs.data import ablation_variants
+
+    model = {"blocks": 10, "filters": 10, "kernel_size": 4, "strides": 2}
+    training = {"seed": 1, "window": 16000, "epochs": 15, "steps_per_epoch": 75}
+    variants = ablation_variants(
+        {"protocol": "clean", "filters": [5, 7], "kernel_size": [4, 5], "strides": [1, 2],
+         "grid_training": {"window": 4000, "epochs": 15}}, model, training)
+    assert sorted(variants) == ["clean-filters5", "clean-filters7", "clean-k4s1", "clean-k4s2",
+                                "clean-k5s1", "clean-k5s2"]
+    # the configured point trains again, under the grid's budget; only what differs is changed
+    assert variants["clean-k4s2"] == {"model": model, "training": {"window": 4000}}
+    assert all(v["training"] == {"window": 4000} for k, v in variants.items() if "-k" in k)
+    assert variants["clean-filters7"]["training"] == {}  # C4 compares with the model: same budget
 
 
 def test_ablation_summary_measures_c4_and_c5_with_the_model_as_its_grid_point():

@@ -233,17 +233,25 @@ def segment_audio(pack, protocol, stats, file, label, segment, window):
     return standardise(x, scale)[segment * window: (segment + 1) * window]
 
 
-def ablation_variants(ablations, model):
-    """The ablations of claims C4 and C5 as {variant: model settings}: ``<protocol>-filters<f>``
-    for each fewer-filter model (C4) and ``<protocol>-k<kernel>s<stride>`` for each point of
-    the kernel x stride grid (C5), each the configured model with those settings changed; the
-    grid point of the configured model itself is that model, not trained twice."""
+def ablation_variants(ablations, model, training):
+    """The ablations of claims C4 and C5 as {variant: {"model": settings, "training": changes}}.
+
+    ``<protocol>-filters<f>``: each fewer-filter model (C4), trained as the configured model.
+    ``<protocol>-k<kernel>s<stride>``: each point of the kernel x stride grid (C5), trained with
+    ``ablations.grid_training`` in place of those ``training`` settings (a CPU-sized budget:
+    stride 1 keeps every layer at the window's full length, ten times the work of stride 2).
+    The grid point of the configured model is that model, not trained twice, unless the grid's
+    training differs from the model's: then it trains under the grid's too, so that every
+    point of the grid had the same budget."""
     protocol = ablations["protocol"]
-    variants = {f"{protocol}-filters{f}": {**model, "filters": f} for f in ablations["filters"]}
+    changes = {k: v for k, v in (ablations.get("grid_training") or {}).items() if training.get(k) != v}
+    variants = {f"{protocol}-filters{f}": {"model": {**model, "filters": f}, "training": {}}
+                for f in ablations["filters"]}
     for k in ablations["kernel_size"]:
         for s in ablations["strides"]:
-            if (k, s) != (model["kernel_size"], model["strides"]):  # that point is the model
-                variants[f"{protocol}-k{k}s{s}"] = {**model, "kernel_size": k, "strides": s}
+            if changes or (k, s) != (model["kernel_size"], model["strides"]):
+                variants[f"{protocol}-k{k}s{s}"] = {
+                    "model": {**model, "kernel_size": k, "strides": s}, "training": changes}
     return variants
 
 
