@@ -144,9 +144,9 @@ rule catsdogs_train:
         seed=r"\d+",
     conda:
         CONDA_ENV
-    threads: 2
+    threads: TRAINING_THREADS
     resources:
-        gpu=1,
+        gpu=TRAINING_GPUS,
     params:
         model=lambda wildcards: (
             CATSDOGS_ABLATIONS[wildcards.variant]["model"]

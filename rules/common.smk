@@ -14,6 +14,7 @@ sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
 
 from audiorepro.config import ConfigError, validate_config
 from audiorepro.imports import entry_point_sources
+from audiorepro.scheduling import training_resources
 
 validate_config(config, Path(workflow.basedir) / "config" / "schema.yaml")
 
@@ -40,6 +41,9 @@ STUDY_REPLICATE_FILES = (
 )  # per study: the files of each seed that replicates.json sums up
 # the rules' conda environment for --software-deployment-method conda (relative to rules/)
 CONDA_ENV = f"../envs/{config['conda_environment']}.yaml"
+# each training or inference job: 1 GPU and 2 threads on a GPU; none and 1 thread on a CPU
+# alone, so that trainings run side by side (audiorepro/scheduling.py, config key gpu)
+TRAINING_GPUS, TRAINING_THREADS = training_resources(config["gpu"])
 
 
 def register_study(

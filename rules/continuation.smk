@@ -135,9 +135,9 @@ rule continuation_train:
         seed=r"\d+",
     conda:
         CONDA_ENV
-    threads: 2
+    threads: TRAINING_THREADS
     resources:
-        gpu=1,
+        gpu=TRAINING_GPUS,
     params:
         rate=config["continuation"]["audio"]["rate"],
         split=config["continuation"]["split"],
@@ -166,9 +166,9 @@ rule continuation_generate:
         seed=r"\d+",
     conda:
         CONDA_ENV
-    threads: 2
+    threads: TRAINING_THREADS
     resources:
-        gpu=1,
+        gpu=TRAINING_GPUS,
     params:
         rate=config["continuation"]["audio"]["rate"],
         split=config["continuation"]["split"],

@@ -165,9 +165,9 @@ rule orcas_train:
         seed=r"\d+",
     conda:
         CONDA_ENV
-    threads: 2
+    threads: TRAINING_THREADS
     resources:
-        gpu=1,
+        gpu=TRAINING_GPUS,
     params:
         rate=config["orcas"]["audio"]["rate"],
         model=config["orcas"]["model"],
@@ -196,9 +196,9 @@ rule orcas_scan:
         seed=r"\d+",
     conda:
         CONDA_ENV
-    threads: 2
+    threads: TRAINING_THREADS
     resources:
-        gpu=1,
+        gpu=TRAINING_GPUS,
     params:
         rate=config["orcas"]["audio"]["rate"],
         model=config["orcas"]["model"],

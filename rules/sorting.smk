@@ -109,9 +109,9 @@ rule sorting_train:
         "sorting_grid"  # on a cluster, --group-components sorting_grid=N packs N points a job
     conda:
         CONDA_ENV
-    threads: 2
+    threads: TRAINING_THREADS
     resources:
-        gpu=1,
+        gpu=TRAINING_GPUS,
     params:
         point=lambda wildcards: SORTING_POINTS[wildcards.point],
         rate=config["sorting"]["audio"]["rate"],

@@ -132,9 +132,9 @@ rule whales_train:
         seed=r"\d+",
     conda:
         CONDA_ENV
-    threads: 2
+    threads: TRAINING_THREADS
     resources:
-        gpu=1,
+        gpu=TRAINING_GPUS,
     params:
         image=config["whales"]["image"],
         width=config["whales"]["width"],

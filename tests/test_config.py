@@ -245,11 +245,59 @@ def test_a_missing_local_folder_stops_the_workflow_before_any_job(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir() if p.name != ".snakemake") == ["mine.yaml"]
 
 
+TRAINING_RULES = {"catsdogs_train", "whales_train", "continuation_train", "continuation_generate",
+                  "orcas_train", "orcas_scan", "sorting_train"}
+
+
+def job_resources(plan):
+    """{rule: set of (gpu, threads)} of the training and inference jobs of a dry run's output."""
+    found = {}
+    for block in re.split(r"\n(?=[ \t]*(?:local)?rule \w+:)", plan):  # grouped jobs: indented
+        rule = re.match(r"\s*(?:local)?rule (\w+):", block)
+        if rule and rule.group(1) in TRAINING_RULES:
+            gpu = re.search(r"resources: .*\bgpu=(\d+)", block)
+            threads = re.search(r"^\s+threads: (\d+)", block, re.M)
+            found.setdefault(rule.group(1), set()).add(
+                (int(gpu.group(1)) if gpu else 0, int(threads.group(1)) if threads else 1))
+    return found
+
+
 def test_paper_configuration_and_slurm_profile_plan(tmp_path):
     paper = run_snakemake(tmp_path, "-n", configfiles=[ROOT / "config" / "paper.yaml"])
-    assert re.search(r"catsdogs_train\s+6", paper.stdout)  # 2 protocols x 3 seeds
+    # 2 protocols x 3 seeds, C4's model and the 8 other points of the grid, which trains on
+    # the model's budget in paper.yaml (so the model is its ninth point)
+    assert re.search(r"catsdogs_train\s+15", paper.stdout)
     slurm = run_snakemake(tmp_path, "-n", "--profile", str(ROOT / "profiles" / "slurm"), configfiles=())
     assert re.search(r"catsdogs_figures\s+2", slurm.stdout)
+    # on the cluster every training job asks for a GPU, whatever the node Snakemake runs on has
+    assert job_resources(slurm.stdout) == {rule: {(1, 2)} for rule in TRAINING_RULES}
+
+
+def test_training_jobs_hold_a_gpu_only_where_training_uses_one(tmp_path, monkeypatch):
+    from audiorepro.scheduling import gpu_visible, training_resources
+
+    assert training_resources(True) == (1, 2) and training_resources(False) == (0, 1)
+    assert training_resources("auto", visible=lambda: True) == (1, 2)
+    assert training_resources("auto", visible=lambda: False) == (0, 1)
+    with pytest.raises(ValueError, match="gpu must be true, false or auto, not 'yes'"):
+        training_resources("yes")
+    # auto asks nvidia-smi: a listed GPU counts; an error, no device or no nvidia-smi do not
+    tool = tmp_path / "bin" / "nvidia-smi"
+    tool.parent.mkdir()
+    monkeypatch.setenv("PATH", str(tool.parent))
+    assert not gpu_visible()
+    for script, visible in (("echo 'GPU 0: NVIDIA H200 (UUID: GPU-1)'", True),
+                            ("echo 'No devices were found'; exit 6", False),
+                            ("echo 'GPU 0: broken'; exit 9", False)):
+        tool.write_text(f"#!/bin/sh\n{script}\n")
+        tool.chmod(0o755)
+        assert gpu_visible() is visible, script
+    monkeypatch.undo()
+    # a CPU run: trainings hold no GPU and one thread, so --cores 2 runs two side by side
+    plan = run_snakemake(tmp_path, "-n", "--config", "gpu=False").stdout
+    assert job_resources(plan) == {rule: {(0, 1)} for rule in TRAINING_RULES}
+    plan = run_snakemake(tmp_path, "-n", "--config", "gpu=True").stdout
+    assert job_resources(plan) == {rule: {(1, 2)} for rule in TRAINING_RULES}
 
 
 def test_lint_is_clean_and_rules_are_snakefmt_formatted(tmp_path):

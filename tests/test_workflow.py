@@ -84,11 +84,26 @@ def test_nothing_reruns_and_one_setting_reruns_only_what_depends_on_it(built, so
     change = tmp_path / "epochs.yaml"
     change.write_text("catsdogs:\n  training:\n    epochs: 3\n")
     jobs = planned_jobs(built, source, configfiles=[TINY, change])
-    assert jobs == {"catsdogs_train": 4, "catsdogs_figures": 2, "replicates": 2, "claims": 1}
+    # the protocols' seeds and C4's model, which trains as the model does; not the C5 grid,
+    # which has a budget of its own
+    assert jobs == {"catsdogs_train": 5, "catsdogs_figures": 2, "replicates": 3,
+                    "catsdogs_ablations": 1, "claims": 1}
     more = tmp_path / "seeds.yaml"  # one more seed: its training only, and what sums them up
     more.write_text("catsdogs:\n  replicates: 3\n")
     jobs = planned_jobs(built, source, configfiles=[TINY, more])
-    assert jobs == {"catsdogs_train": 2, "replicates": 2, "claims": 1}
+    assert jobs == {"catsdogs_train": 2, "replicates": 2, "catsdogs_ablations": 1, "claims": 1}
+
+
+def test_the_default_run_trains_the_ablations_and_ablations_false_skips_them(source, tmp_path):
+    jobs = planned_jobs(tmp_path, source)
+    # the protocols' 2 seeds each, C4's model, the grid's 2 points (k4s2 on the grid's budget)
+    assert jobs["catsdogs_train"] == 7 and jobs["catsdogs_ablations"] == 1
+    assert jobs["continuation_train"] == 3  # original, clean and N7's min-centred variant
+    off = tmp_path / "off.yaml"
+    off.write_text("ablations: false\n")
+    jobs = planned_jobs(tmp_path, source, configfiles=[TINY, off])
+    assert jobs["catsdogs_train"] == 4 and "catsdogs_ablations" not in jobs
+    assert jobs["continuation_train"] == 2
 
 
 WHALES_AFTER_TRAINING = {"whales_train": 3, "whales_sweep": 1, "whales_figures": 1,
@@ -97,25 +112,26 @@ SORTING_AFTER_TRAINING = {"sorting_train": 10, "sorting_collect": 1, "sorting_fi
                           "claims": 1}
 ORCAS_AFTER_TRAINING = {"orcas_train": 2, "orcas_scan": 2, "orcas_figures": 1, "replicates": 2,
                         "claims": 1}
-REPLICATED = 9  # variants summed up by the replicates rule: catsdogs 2, whales 3, orcas 2,
-# continuation 2
-CONTINUATION_AFTER_TRAINING = {"continuation_train": 2, "continuation_generate": 2,
-                               "continuation_figures": 2, "replicates": 2, "claims": 1}
+REPLICATED = 13  # variants summed up by the replicates rule: catsdogs 5 (2 protocols, C4's
+# model, the C5 grid's 2 points), whales 3, orcas 2, continuation 3 (N7's min-centred one too)
+CATSDOGS_AFTER_TRAINING = {"catsdogs_train": 7, "catsdogs_figures": 2, "replicates": 5,
+                           "catsdogs_ablations": 1, "claims": 1}
+CONTINUATION_AFTER_TRAINING = {"continuation_train": 3, "continuation_generate": 3,
+                               "continuation_figures": 2, "replicates": 3, "claims": 1}
 
 
 @pytest.mark.parametrize("relative, expected", [
     # a study's model: its training and everything downstream of it, nothing of other studies
-    ("scripts/audiorepro/catsdogs/model.py", {"catsdogs_train": 4, "catsdogs_figures": 2,
-                                              "replicates": 2, "claims": 1}),
+    ("scripts/audiorepro/catsdogs/model.py", CATSDOGS_AFTER_TRAINING),
     ("scripts/audiorepro/whales/model.py", WHALES_AFTER_TRAINING),
     # a study's figures: only that study's figures
     ("scripts/audiorepro/catsdogs/figures.py", {"catsdogs_figures": 2}),
     ("scripts/audiorepro/whales/figures.py", {"whales_figures": 1}),
     # a shared module: every rule of every study that imports it, and what depends on those
-    ("scripts/audiorepro/continuation/generate.py", {"continuation_generate": 2,
-                                                     "continuation_figures": 2, "replicates": 2,
+    ("scripts/audiorepro/continuation/generate.py", {"continuation_generate": 3,
+                                                     "continuation_figures": 2, "replicates": 3,
                                                      "claims": 1}),
-    ("scripts/audiorepro/training.py", {"catsdogs_train": 4, "catsdogs_figures": 2,
+    ("scripts/audiorepro/training.py", {**CATSDOGS_AFTER_TRAINING,
                                         **WHALES_AFTER_TRAINING, **CONTINUATION_AFTER_TRAINING,
                                         **SORTING_AFTER_TRAINING, **ORCAS_AFTER_TRAINING,
                                         "replicates": REPLICATED}),
