@@ -76,7 +76,8 @@ def input_efficiency(build, stream, steps):
     return real / memory, real, memory
 
 
-def catsdogs(steps):
+def catsdogs_training():
+    """The default configuration's catsdogs batch stream (random audio) and a model builder."""
     from audiorepro.catsdogs import batches, model
 
     c = CONFIG["catsdogs"]
@@ -85,24 +86,21 @@ def catsdogs(steps):
     vectors = {label: rng.normal(0, 1, 300 * t["window"]).astype(np.float32) for label in (0, 1)}
     stream = batches.window_dataset(vectors, t["batch_size"], t["window"], t["threshold"],
                                     t["steps_per_epoch"], t["seed"])
-    return input_efficiency(
-        lambda: model.compiled_classifier(t["window"], c["model"], t["learning_rate"]), stream, steps)
+    return stream, lambda: model.compiled_classifier(t["window"], c["model"], t["learning_rate"])
+
+
+def catsdogs(steps):
+    stream, build = catsdogs_training()
+    return input_efficiency(build, stream, steps)
 
 
 def catsdogs_epoch_seconds(keep):
     """Wall and CPU (user, system) seconds of one catsdogs training epoch after a warm-up
     epoch, in this process, with or without :func:`keep_freed_memory` first."""
-    from audiorepro.catsdogs import batches, model
-
     if keep:
         keep_freed_memory()
-    c = CONFIG["catsdogs"]
-    t = c["training"]
-    rng = np.random.default_rng(0)
-    vectors = {label: rng.normal(0, 1, 300 * t["window"]).astype(np.float32) for label in (0, 1)}
-    stream = batches.window_dataset(vectors, t["batch_size"], t["window"], t["threshold"],
-                                    t["steps_per_epoch"], t["seed"])
-    net = model.compiled_classifier(t["window"], c["model"], t["learning_rate"])
+    stream, build = catsdogs_training()
+    net = build()
     net.fit(stream, epochs=1, verbose=0, shuffle=False)
     before, start = os.times(), time.perf_counter()
     net.fit(stream, epochs=1, verbose=0, shuffle=False)

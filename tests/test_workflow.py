@@ -139,7 +139,7 @@ CONTINUATION_AFTER_TRAINING = {"continuation_train": 3, "continuation_generate":
     ("scripts/audiorepro/plots.py", {"catsdogs_figures": 2, "whales_figures": 1,
                                      "continuation_figures": 2, "sorting_figures": 1,
                                      "orcas_figures": 1, "replicates": REPLICATED,
-                                     "claims": 1}),
+                                     "catsdogs_ablations": 1, "claims": 1}),
 ])
 def test_a_code_edit_reruns_exactly_what_depends_on_it(built, source, relative, expected):
     assert edited_plan(built, source, relative, "\nEDITED = True\n") == expected
