@@ -13,6 +13,11 @@ CATSDOGS_ABLATIONS = ablation_variants(
     config["catsdogs"]["model"],
     config["catsdogs"]["training"],
 )
+# every variant's model and its changes to catsdogs.training: the protocols' are none
+CATSDOGS_SETTINGS = {
+    protocol: {"model": config["catsdogs"]["model"], "training": {}}
+    for protocol in config["catsdogs"]["protocols"]
+} | CATSDOGS_ABLATIONS
 CATSDOGS_VARIANTS = config["catsdogs"]["protocols"] + (
     list(CATSDOGS_ABLATIONS) if config["ablations"] else []
 )
@@ -140,7 +145,7 @@ rule catsdogs_train:
     log:
         f"{CATSDOGS}/logs/train_{{variant}}_seed{{seed}}.log",
     wildcard_constraints:
-        variant="|".join(config["catsdogs"]["protocols"] + list(CATSDOGS_ABLATIONS)),
+        variant="|".join(CATSDOGS_SETTINGS),
         seed=r"\d+",
     conda:
         CONDA_ENV
@@ -148,14 +153,10 @@ rule catsdogs_train:
     resources:
         gpu=TRAINING_GPUS,
     params:
-        model=lambda wildcards: (
-            CATSDOGS_ABLATIONS[wildcards.variant]["model"]
-            if wildcards.variant in CATSDOGS_ABLATIONS
-            else config["catsdogs"]["model"]
-        ),
+        model=lambda wildcards: CATSDOGS_SETTINGS[wildcards.variant]["model"],
         training=lambda wildcards: {
             **seeded("catsdogs")(wildcards),
-            **CATSDOGS_ABLATIONS.get(wildcards.variant, {}).get("training", {}),
+            **CATSDOGS_SETTINGS[wildcards.variant]["training"],
         },
         protocol=lambda wildcards: variant_protocol(wildcards.variant),
         backend=config["keras_backend"],
