@@ -5,7 +5,8 @@ import json
 
 from audiorepro import rule
 from audiorepro.atomic import atomic_path, write_json
-from audiorepro.sorting.evaluate import claims, collect, per_seed_table
+from audiorepro.sorting.evaluate import collect, per_seed_table
+from audiorepro.sorting.verdicts import claims
 
 
 def main(snakemake):

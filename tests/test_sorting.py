@@ -9,7 +9,7 @@ import pytest
 
 from audiorepro import audio
 from audiorepro.errors import InputError
-from audiorepro.sorting import data, evaluate, synth
+from audiorepro.sorting import data, evaluate, synth, verdicts
 
 RATE = 16000
 
@@ -372,12 +372,12 @@ def test_claims_verdicts():
             _run("sine", 3, "random_per_gap", 0.34), _run("sine", 3, "random_constant", 0.58),
             _run("music", 2, "random_per_gap", 0.8), _run("music", 5, "random_per_gap", 0.3),
             _run("music", 2, "random_per_gap", 0.7, length=0.1)]
-    verdicts = evaluate.claims(evaluate.collect(runs)).set_index("id").verdict
-    assert verdicts.to_dict() == {"S1": "supported", "S2": "supported", "S3": "supported",
+    judged = verdicts.claims(evaluate.collect(runs)).set_index("id").verdict
+    assert judged.to_dict() == {"S1": "supported", "S2": "supported", "S3": "supported",
                                   "S4": "supported", "S5": "supported", "S6": "supported",
                                   "S7": "supported"}
     runs[2] = _run("tone", 2, "random_constant", 0.7)  # n = 2 sortable: S4 fails
-    assert evaluate.claims(evaluate.collect(runs)).set_index("id").verdict["S4"] == "contradicted"
+    assert verdicts.claims(evaluate.collect(runs)).set_index("id").verdict["S4"] == "contradicted"
 
 
 def test_seeds_are_summed_up_per_point_and_their_spread_decides():
@@ -389,7 +389,7 @@ def test_seeds_are_summed_up_per_point_and_their_spread_decides():
     assert table.accuracy[0] == pytest.approx(0.53)
     assert table.accuracy_seeds[0] == "0.580 / 0.500 / 0.510"
     assert table.ci_low[0] < 0.5 < table.ci_high[0] and not table.above_chance[0]
-    assert evaluate.claims(table).set_index("id").verdict["S4"] == "supported"
+    assert verdicts.claims(table).set_index("id").verdict["S4"] == "supported"
     assert evaluate.collect(runs[:1]).above_chance[0]  # the first seed alone
     with pytest.raises(InputError, match="twice"):
         evaluate.collect(runs + runs[:1])
@@ -403,9 +403,18 @@ def test_seeds_are_summed_up_per_point_and_their_spread_decides():
 def test_s5_compares_seed_by_seed_with_an_interval(few, many, verdict):
     runs = ([_run("music", 2, "random_per_gap", a, seed=s) for s, a in enumerate(few)]
             + [_run("music", 5, "random_per_gap", a, seed=s) for s, a in enumerate(many)])
-    judged = evaluate.claims(evaluate.collect(runs), runs=evaluate.per_seed_table(runs))
+    judged = verdicts.claims(evaluate.collect(runs), runs=evaluate.per_seed_table(runs))
     row = judged.set_index("id").loc["S5"]
     assert row.verdict == verdict and "95 % interval over 3 seeds" in row.note
+    # the row carries the numbers the verdict rests on: the per-seed skill difference and its
+    # interval over seeds (the claims table shows these, not an accuracy)
+    differences = [(a - 1 / 2) / (1 - 1 / 2) - (b - 1 / 5) / (1 - 1 / 5)  # skill at n = 2 and 5
+                   for a, b in zip(few, many)]
+    assert row.difference == pytest.approx(np.mean(differences))
+    assert row.difference_low < row.difference < row.difference_high
+    assert {"supported": row.difference_low > 0, "contradicted": row.difference_high < 0,
+            "inconclusive": row.difference_low <= 0 <= row.difference_high}[verdict]
+    assert f"difference {row.difference:.3f}" in row.note
 
 
 # --- figures --------------------------------------------------------------------------------------

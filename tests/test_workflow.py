@@ -126,6 +126,9 @@ CONTINUATION_AFTER_TRAINING = {"continuation_train": 3, "continuation_generate":
     ("scripts/audiorepro/whales/model.py", WHALES_AFTER_TRAINING),
     # a study's figures: only that study's figures
     ("scripts/audiorepro/catsdogs/figures.py", {"catsdogs_figures": 2}),
+    # sorting's claim rules: the collect rule and what reads its table, no grid training
+    ("scripts/audiorepro/sorting/verdicts.py", {"sorting_collect": 1, "sorting_figures": 1,
+                                                "claims": 1}),
     ("scripts/audiorepro/whales/figures.py", {"whales_figures": 1}),
     # a shared module: every rule of every study that imports it, and what depends on those
     ("scripts/audiorepro/continuation/generate.py", {"continuation_generate": 3,
