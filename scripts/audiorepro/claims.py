@@ -236,8 +236,12 @@ def judge(rule, values):
             what = f"{_number(proportion)} (95 % CI {low:.3f}-{high:.3f}, n = {n:,}"
         chance = rule["chance"]
         shown = f"{what}; chance {chance:.3g})"
-        verdict = (HOLDS if low > chance else DIFFERS) if kind == "above_chance" else (
-            HOLDS if low <= chance <= high else DIFFERS)
+        if kind == "at_chance":
+            verdict = HOLDS if low <= chance <= high else DIFFERS
+        elif is_aggregate(proportion):  # over seeds, as every seed rule: spanning it is undecided
+            verdict = HOLDS if low > chance else DIFFERS if high < chance else INCONCLUSIVE
+        else:
+            verdict = HOLDS if low > chance else DIFFERS
         spans = [(low, None, high)]
     elif kind == "judged":  # decided by the study's own evaluation: [verdict, value, low, high]
         verdict, value, low, high = values
