@@ -238,8 +238,8 @@ def judge(rule, values):
         shown = f"{what}; chance {chance:.3g})"
         if kind == "at_chance":
             verdict = HOLDS if low <= chance <= high else DIFFERS
-        elif is_aggregate(proportion):  # over seeds, as every seed rule: spanning it is undecided
-            verdict = HOLDS if low > chance else DIFFERS if high < chance else INCONCLUSIVE
+        elif is_aggregate(proportion):  # over seeds, as every bound: spanning it is undecided
+            verdict = _bound(low, high, above=chance)
         else:
             verdict = HOLDS if low > chance else DIFFERS
         spans = [(low, None, high)]
