@@ -2,10 +2,12 @@
 sorter model, its evaluation and its figures."""
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from audiorepro import audio
 from audiorepro.errors import InputError
@@ -378,6 +380,23 @@ def test_claims_verdicts():
                                   "S7": "supported"}
     runs[2] = _run("tone", 2, "random_constant", 0.7)  # n = 2 sortable: S4 fails
     assert verdicts.claims(evaluate.collect(runs)).set_index("id").verdict["S4"] == "contradicted"
+
+
+def test_a_cue_within_the_tolerance_leaves_a_chance_claim_standing():
+    # a tone at n = 2 sorted 0.54 of the time on 4,000 samples: above chance (0.5) with an interval
+    # that excludes it, but 0.08 skill, within the tolerance; 0.6 (skill 0.2) is beyond it
+    runs = [_run("tone", 2, "random_constant", 0.54, n_valid=4000)]
+    table = evaluate.collect(runs)
+    assert table.above_chance[0] and table.ci_low[0] > 0.5
+    assert verdicts.claims(table).set_index("id").verdict["S4"] == "supported"
+    table = evaluate.collect([_run("tone", 2, "random_constant", 0.6, n_valid=4000)])
+    assert (table.ci_low[0] - 0.5) / 0.5 > verdicts.CHANCE_TOLERANCE
+    assert verdicts.claims(table).set_index("id").verdict["S4"] == "contradicted"
+    # the rules of the claims table state the tolerance the verdicts use
+    rules = {c["id"]: c["rule"]["text"] for c in yaml.safe_load(
+        (Path(verdicts.__file__).parent / "claims.yaml").read_text())}
+    for claim in ("S1", "S3", "S4"):
+        assert f"chance + {verdicts.CHANCE_TOLERANCE:g} skill" in rules[claim]
 
 
 def test_seeds_are_summed_up_per_point_and_their_spread_decides():
