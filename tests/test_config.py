@@ -264,9 +264,13 @@ def job_resources(plan):
 
 def test_paper_configuration_and_slurm_profile_plan(tmp_path):
     paper = run_snakemake(tmp_path, "-n", configfiles=[ROOT / "config" / "paper.yaml"])
-    # 2 protocols x 3 seeds, C4's model and the 8 other points of the grid, which trains on
-    # the model's budget in paper.yaml (so the model is its ninth point)
-    assert re.search(r"catsdogs_train\s+15", paper.stdout)
+    # 2 protocols x the default's seeds (paper.yaml keeps them), C4's model and the 8 other
+    # points of the grid, which trains on the model's budget in paper.yaml (so the model is its
+    # ninth point)
+    seeds = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())["catsdogs"]["replicates"]
+    paper_catsdogs = yaml.safe_load((ROOT / "config" / "paper.yaml").read_text())["catsdogs"]
+    assert seeds == 5 and "replicates" not in paper_catsdogs
+    assert re.search(rf"catsdogs_train\s+{2 * seeds + 1 + 8}\b", paper.stdout)
     slurm = run_snakemake(tmp_path, "-n", "--profile", str(ROOT / "profiles" / "slurm"), configfiles=())
     assert re.search(r"catsdogs_figures\s+2", slurm.stdout)
     # on the cluster every training job asks for a GPU, whatever the node Snakemake runs on has
