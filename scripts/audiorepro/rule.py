@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .config import ConfigError
 from .errors import InputError
+from .scheduling import claim_gpus
 
 log = logging.getLogger("audiorepro")
 PACKAGE = Path(__file__).resolve().parent
@@ -138,12 +139,24 @@ def keep_freed_memory(top_pad=512 << 20, mmap_threshold=1 << 30):
         return False
 
 
+def hold_gpus(snakemake):
+    """A job that holds ``resources: gpu=n`` gets n GPUs of its own (CUDA_VISIBLE_DEVICES, see
+    :func:`scheduling.claim_gpus`), logged; returns them (None: the job's device is left as is)."""
+    count = int(getattr(getattr(snakemake, "resources", None), "gpu", 0) or 0)
+    devices = claim_gpus(count, log=log)
+    if devices is not None and snakemake.log:  # before rule.run sets up the log: written here
+        with open(snakemake.log[0], "a") as log_file:
+            log_file.write(f"GPU {devices} (CUDA_VISIBLE_DEVICES), held by no other job\n")
+    return devices
+
+
 def use_backend(snakemake):
     """Select the rule's Keras backend (``params.backend``; KERAS_BACKEND in the environment
     wins), give the numerical libraries the job's threads, keep freed memory for the next
     training step (:func:`keep_freed_memory`) and import Keras, its start-up notices going to
     the job's log rather than the console (TF_CPP_MIN_LOG_LEVEL=0 shows them)."""
     keep_freed_memory()
+    hold_gpus(snakemake)
     os.environ.setdefault("KERAS_BACKEND", snakemake.params.backend)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     # the job's threads (Snakemake's `threads:`, at most --cores) are the numerical libraries'
