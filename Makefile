@@ -17,7 +17,7 @@ else
 TF_SPEC := tensorflow-cpu==$(TF_VERSION)
 endif
 
-.PHONY: setup reproduce test report bench lint compare clean-results
+.PHONY: setup reproduce test test-fast report bench lint compare clean-results
 
 setup: $(STAMP)
 
@@ -32,6 +32,10 @@ reproduce: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# The unit tests alone: every test that starts Snakemake is marked `workflow` and left out.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not workflow" -q
+
 # The report of the last run (figures, captions, audio, the claims table): open report.html.
 report: $(STAMP)
 	$(BIN)/snakemake --report report.html $(SNAKEMAKE_ARGS)
@@ -45,6 +49,7 @@ compare: $(STAMP)
 	PYTHONPATH=scripts $(BIN)/python scripts/compare_claims.py "$(A)" "$(B)"
 
 lint: $(STAMP)
+	$(BIN)/ruff check scripts tests
 	$(BIN)/snakemake --lint
 	$(BIN)/snakefmt --check Snakefile rules
 

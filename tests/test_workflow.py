@@ -10,12 +10,12 @@ import pytest
 import soundfile
 from PIL import Image
 
-from conftest import TINY, copy_workflow, run_snakemake
-
-pytestmark = pytest.mark.workflow
+from conftest import TINY, run_snakemake
 
 from audiorepro.catsdogs.figures import figure_names
 from audiorepro.whales.figures import FIGURES as WHALES_DRAWN, SWEEP_TABLE
+
+pytestmark = pytest.mark.workflow
 
 CATSDOGS_FIGURES = figure_names(blocks=10)
 WHALES_FIGURES = [*WHALES_DRAWN, SWEEP_TABLE]
@@ -269,7 +269,7 @@ def test_training_killed_mid_run_resumes_to_the_result_of_an_uninterrupted_run(t
     run_snakemake(tmp_path, "--unlock", configfiles=configs)
     run_snakemake(tmp_path, target, configfiles=configs)
     log = (tmp_path / "results/catsdogs/logs/train_clean_seed1.log").read_text()
-    assert f"resuming from the backup" in log and f"after epoch {interrupted_at}" in log
+    assert "resuming from the backup" in log and f"after epoch {interrupted_at}" in log
     history = pd.read_csv(models / "history.csv")
     assert history.epoch.tolist() == list(range(6))
     assert (models / "history.csv").read_text() == reference["history.csv"]

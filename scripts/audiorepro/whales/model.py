@@ -11,7 +11,7 @@ import math
 
 import keras
 import numpy as np
-from keras import layers, ops
+from keras import ops
 
 
 # --- Caffe's layers in Keras ---------------------------------------------------------------
