@@ -126,7 +126,7 @@ def keep_freed_memory(top_pad=512 << 20, mmap_threshold=1 << 30):
     returns that memory to the system and maps it again the next step, and every page it maps
     again is faulted in and zeroed by the kernel: measured on the 2-core machine, one epoch of
     the catsdogs model spent 9 of its 12 CPU seconds in the kernel and took twice as long
-    (README "Benchmarks"). Growing the heap by ``top_pad`` at a time, never trimming it and
+    (docs/design.md "Benchmarks"). Growing the heap by ``top_pad`` at a time, never trimming it and
     serving blocks up to ``mmap_threshold`` from it keeps those pages; memory in use stays at
     the job's peak. Returns whether the settings took (False where the C library is not glibc).
     """
