@@ -375,6 +375,78 @@ def _pins_of(text):
      "config key orcas.training.segment_seconds: 0.001 s is 16 samples, less than one update"),
     ("orcas", ["scan", "keep_every"], 100000,
      "config key orcas.scan.keep_every: 100000 steps of 1 sample(s) keep one output every 6.25 s"),
+    ("orcas", ["synthetic", "boat_pass_seconds"], [40.0, 10.0],
+     "config key orcas.synthetic.boat_pass_seconds: [40.0, 10.0] is reversed"),
+    ("orcas", ["synthetic", "seconds"], 0.5,
+     "config key orcas.synthetic.seconds: 0.5 s; the generated tapes must be at least 1 s long"),
+    ("orcas", ["synthetic", "seconds"], 1.5,
+     "config key orcas.synthetic.seconds: 1.5 s tapes are shorter than one training segment "
+     "(2.001 s"),
+    # catsdogs: the decode's range, the window, the split shares, what the generator refuses
+    ("catsdogs", ["audio", "min_seconds"], 30.0,
+     "config key catsdogs.audio.min_seconds: 30.0 s is above catsdogs.audio.max_seconds (20.0 s)"),
+    ("catsdogs", ["training", "window"], 400000,
+     "config key catsdogs.training.window: 400000 samples is longer than the longest file the "
+     "decode accepts (20.0 s"),
+    ("catsdogs", ["ablations", "grid_training", "window"], 400000,
+     "config key catsdogs.ablations.grid_training.window: 400000 samples is longer than"),
+    ("catsdogs", ["split", "original_validation_fraction"], 0.0,
+     "config key catsdogs.split.original_validation_fraction: 0.0 leaves the validation part of "
+     "the original split empty"),
+    ("catsdogs", ["split", "clean_validation_fraction"], 1.0,
+     "config key catsdogs.split.clean_validation_fraction: 1.0 leaves the training part of the "
+     "clean split empty"),
+    ("catsdogs", ["split", "original_test_per_class"], 0,
+     "config key catsdogs.split.original_test_per_class: 0 leaves the original protocol's test "
+     "folder empty"),
+    ("catsdogs", ["synthetic", "n_test_dogs"], 200,
+     "config key catsdogs.synthetic.n_test_dogs: 200 test dogs asked for, but "
+     "catsdogs.synthetic.n_dogs makes 113"),
+    ("catsdogs", ["synthetic", "missing_cat_numbers"], [0, 5],
+     "config key catsdogs.synthetic.missing_cat_numbers: 0: cat files are numbered from 1"),
+    ("catsdogs", ["synthetic", "min_seconds"], 19.0,
+     "config key catsdogs.synthetic.min_seconds: 19.0 s is above catsdogs.synthetic.max_seconds"),
+    ("catsdogs", ["synthetic", "max_seconds"], 25.0,
+     "config key catsdogs.synthetic: files of 0.9-25.0 s (min_seconds, max_seconds) are not all "
+     "within what the decode accepts, 0.9-20.0 s"),
+    ("catsdogs", ["synthetic", "total_seconds"], 100.0,
+     "config key catsdogs.synthetic.total_seconds: 100.0 s cannot be 277 files of 0.9-18.0 s "
+     "(give 249.3-4986 s)"),
+    ("catsdogs", ["audio", "rate"], 4000,
+     "config key catsdogs.audio.rate: 4000 Hz is below the 8000 Hz the synthetic calls need"),
+    # whales
+    ("whales", ["synthetic", "snr_db_range"], [10.0, -10.0],
+     "config key whales.synthetic.snr_db_range: [10.0, -10.0] is reversed"),
+    ("whales", ["synthetic", "positive_fraction"], 0.0,
+     "config key whales.synthetic.positive_fraction: 0.0 of 4000 training clips "
+     "(whales.synthetic.n_train) makes 0 with an upcall and 4000 without"),
+    ("whales", ["sweep", "alexnet"], [0.001, 0.0010000001],
+     "config key whales.sweep.alexnet: 0.001 and 0.0010000001 are both the model alexnet_lr0.001"),
+    # continuation: the same tolerance as the split itself, spectra, drift, the recording
+    ("continuation", ["split", "fractions"], [0.8, 0.1, 0.1000001],
+     "config key continuation.split.fractions: [0.8, 0.1, 0.1000001] add to 1.0000001"),
+    ("continuation", ["drift", "n_fft"], 32768,
+     "config key continuation.drift.n_fft: 32768 samples is longer than the one second"),
+    ("continuation", ["generation", "seconds"], 2.0,
+     "config key continuation.generation.seconds: 2 s of generated audio cannot hold the 3 "
+     "seconds in a row"),
+    ("continuation", ["synthetic", "seconds"], 10.0,
+     "config key continuation.synthetic.seconds: 10 s is too short for one sequence "
+     "(continuation.model.seq_len x frame, 50 x 400 samples) in both the training and the "
+     "validation part (continuation.split.fractions): give at least 12.5 s"),
+    # sorting: the controls' parts, the listening excerpt, the splits
+    ("sorting", ["controls", "segments"], 1,
+     "config key sorting.controls.segments: 1; the controls the grid trains on are cut into parts"),
+    ("sorting", ["controls", "segments"], 10000,
+     "config key sorting.controls.segments: 10000 parts of 300.0 s (sorting.controls.seconds) "
+     "are 480 samples each, shorter than a sample of sorting.grid[3] (3 chunks of 0.01 s and 2 "
+     "pads of up to 0.01 s: 800 samples)"),
+    ("sorting", ["listening", "excerpt_seconds"], 400.0,
+     "config key sorting.listening.excerpt_seconds: 400.0 s is longer than the controls"),
+    ("sorting", ["sampling", "n_samples"], 1,
+     "config key sorting.sampling.n_samples: 1 sample cannot be split"),
+    ("sorting", ["synthetic", "n_songs"], 1,
+     "config key sorting.synthetic.n_songs: 1 song cannot be split by song"),
 ])
 def test_settings_that_can_only_fail_later_stop_the_start(study, path, value, message):
     config = load("config.yaml")

@@ -2,6 +2,7 @@
 
 import hashlib
 import http.server
+import logging
 import re
 import socket
 import threading
@@ -22,6 +23,9 @@ FAST = {"connect_timeout": 1, "read_timeout": 0.3, "retries": 1, "backoff": 0.1}
 class Files(http.server.BaseHTTPRequestHandler):
     hits = {}
     release = threading.Event()
+    auth = []  # the Authorization header of each request to /private, /moved and /open
+    expected_auth = None
+    location = None
 
     def do_GET(self):
         path = self.path.split("?")[0]
@@ -33,6 +37,20 @@ class Files(http.server.BaseHTTPRequestHandler):
         elif path == "/flaky.mp3" and Files.hits[path] == 1:
             self.send_error(500)
         elif path == "/flaky.mp3":
+            self._send(PAYLOAD)
+        elif path == "/private.mp3":  # only with the credentials a test expects
+            Files.auth.append(self.headers.get("Authorization"))
+            if self.headers.get("Authorization") == Files.expected_auth:
+                self._send(PAYLOAD)
+            else:
+                self.send_error(401)
+        elif path == "/moved.mp3":
+            Files.auth.append(self.headers.get("Authorization"))
+            self.send_response(302)
+            self.send_header("Location", Files.location)
+            self.end_headers()
+        elif path == "/open.mp3":  # records what it was sent
+            Files.auth.append(self.headers.get("Authorization"))
             self._send(PAYLOAD)
         elif path == "/half.mp3":  # headers and part of the body, then silence
             self.send_response(200)
@@ -54,14 +72,28 @@ class Files(http.server.BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def server():
-    Files.hits = {}
-    Files.release = threading.Event()
+def _serve():
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Files)
     threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    return httpd, f"http://127.0.0.1:{httpd.server_address[1]}"
+
+
+@pytest.fixture
+def server():
+    Files.hits, Files.auth = {}, []
+    Files.release = threading.Event()
+    httpd, url = _serve()
+    yield url
     Files.release.set()
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture
+def elsewhere(server):
+    """A second server (another port: another host to requests), the same files."""
+    httpd, url = _serve()
+    yield url
     httpd.shutdown()
     httpd.server_close()
 
@@ -180,3 +212,61 @@ def test_url_source_of_fetch_raw(server, tmp_path):
     with pytest.raises(DownloadError, match="gone.mp3: HTTP 404 Not Found$"):
         sources.fetch_raw(source, tmp_path / "new" / "raw", [], None, network=FAST)
     assert leftovers(tmp_path) == ["results"]  # no empty new/
+
+
+# --- credentials: from ~/.netrc or the environment, never from the configuration ---------------------
+
+@pytest.fixture
+def no_credentials(monkeypatch, tmp_path):
+    """No netrc (NETRC names a file that does not exist) and no token in the environment."""
+    monkeypatch.setenv("NETRC", str(tmp_path / "no-netrc"))
+    monkeypatch.delenv(download.TOKEN_VARIABLE, raising=False)
+    monkeypatch.delenv(download.TOKEN_HOST_VARIABLE, raising=False)
+    return monkeypatch
+
+
+def test_the_download_logs_in_with_the_netrc_of_its_host(server, tmp_path, no_credentials):
+    import base64
+
+    Files.expected_auth = "Basic " + base64.b64encode(b"reader:hunter2").decode()
+    with pytest.raises(DownloadError, match=r"private.mp3: HTTP 401 Unauthorized$"):
+        fetch_url(f"{server}/private.mp3", tmp_path / "a.mp3", SHA, **FAST)
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login reader password hunter2\n")
+    netrc.chmod(0o600)
+    no_credentials.setenv("NETRC", str(netrc))  # ~/.netrc unless NETRC names another file
+    assert fetch_url(f"{server}/private.mp3", tmp_path / "a.mp3", SHA, **FAST).read_bytes() \
+        == PAYLOAD
+    assert Files.auth == [None, Files.expected_auth]
+
+
+def test_a_token_from_the_environment_goes_to_the_configured_host_only(
+        server, elsewhere, tmp_path, no_credentials, caplog):
+    caplog.set_level(logging.DEBUG)  # urllib3's request lines too
+    Files.expected_auth = "Bearer t0k3n"
+    no_credentials.setenv(download.TOKEN_VARIABLE, "t0k3n")
+    assert fetch_url(f"{server}/private.mp3", tmp_path / "a.mp3", SHA, **FAST).read_bytes() \
+        == PAYLOAD
+    # a redirect to another host (here another port) arrives there without the token
+    Files.location, Files.auth = f"{elsewhere}/open.mp3", []
+    fetch_url(f"{server}/moved.mp3", tmp_path / "b.mp3", SHA, **FAST)
+    assert Files.auth == ["Bearer t0k3n", None]
+    # AUDIOREPRO_DOWNLOAD_TOKEN_HOST keeps it to that one host
+    no_credentials.setenv(download.TOKEN_HOST_VARIABLE, "example.org")
+    with pytest.raises(DownloadError, match=r"private.mp3: HTTP 401 Unauthorized$"):
+        fetch_url(f"{server}/private.mp3", tmp_path / "c.mp3", SHA, **FAST)
+    no_credentials.setenv(download.TOKEN_HOST_VARIABLE, server.split("//")[1])
+    fetch_url(f"{server}/private.mp3", tmp_path / "c.mp3", SHA, **FAST)
+    assert "t0k3n" not in caplog.text
+
+
+def test_url_credentials_are_found_and_hidden():
+    url = "https://me:pw@example.org:8443/a.wav?X-Amz-Signature=abc&sig=1&dl=1&token#part"
+    assert download.url_credentials(url) == [
+        "user name", "password", "query parameter X-Amz-Signature", "query parameter sig",
+        "query parameter token"]
+    assert download.redacted_url(url) == \
+        "https://***@example.org:8443/a.wav?X-Amz-Signature=***&sig=***&dl=1&token=***#part"
+    assert download.url_credentials("https://example.org/a.wav?download=1&design=2&authuser=0"
+                                    "&auth=x&Authorization=y") == [
+        "query parameter auth", "query parameter Authorization"]

@@ -3,11 +3,16 @@ one section per study) and what the schema cannot say, such as whether a local f
 holds the data set."""
 
 import importlib
+import math
 import os
+import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import jsonschema
 import yaml
+
+from .download import TOKEN_VARIABLE, redacted_url, url_credentials
 
 # What each study's `source` needs beyond the schema, which every study shares. ``kinds``: the
 # source kinds its raw rule handles (default: synthetic, local, url). ``local``: what
@@ -24,6 +29,70 @@ class ConfigError(ValueError):
 
 def _key(path):
     return ".".join(str(part) for part in path) or "(top level)"
+
+
+# what no path or URL of the configuration may hold: characters that break the report's HTML
+# (< > " '), a shell command line (quotes, backquote) or Snakemake's wildcards ({ }), and control
+# characters (newline, tab, ...), which break log lines and file listings
+UNSAFE = re.compile(r"[<>\"'{}`\x00-\x1f\x7f-\x9f\u2028\u2029]")
+UNSAFE_HELP = ("characters that break the report's HTML, shell commands or Snakemake's wildcards "
+               "(< > \" ' { } ` and control characters such as newline or tab)")
+
+
+def unsafe_characters(text):
+    """The characters of ``text`` that :data:`UNSAFE` forbids, each shown once (control
+    characters escaped, as \\n), in one string; "" if there are none."""
+    found = sorted(set(UNSAFE.findall(text)))
+    return " ".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in found)
+
+
+def _path_keyword(validator, value, instance, schema):
+    """``x-path: true``: the string is a file or folder name; it may not hold :data:`UNSAFE`."""
+    if value and isinstance(instance, str) and unsafe_characters(instance):
+        yield jsonschema.ValidationError(
+            f"holds {unsafe_characters(instance)}: {UNSAFE_HELP} are refused in paths; rename "
+            "the file or folder, or choose another")
+
+
+def _url_keyword(validator, value, instance, schema):
+    """``x-url: true``: an http(s) address; it may not carry credentials nor :data:`UNSAFE`."""
+    if not value or not isinstance(instance, str):
+        return
+    if url_credentials(instance):
+        yield jsonschema.ValidationError(
+            f"{redacted_url(instance)} carries credentials ({', '.join(url_credentials(instance))}"
+            "), which would be stored in .snakemake/ and the logs; give the URL without them and "
+            f"put the login in ~/.netrc (machine {urlsplit(instance).hostname} login ... password "
+            "...; the download reads it) or a bearer token in the environment variable "
+            f"{TOKEN_VARIABLE}")
+    elif unsafe_characters(instance):
+        yield jsonschema.ValidationError(
+            f"holds {unsafe_characters(instance)}: {UNSAFE_HELP} are refused in URLs; "
+            "percent-encode them (%3C for <, %7B for {, ...)")
+
+
+Validator = jsonschema.validators.extend(
+    jsonschema.Draft202012Validator, {"x-path": _path_keyword, "x-url": _url_keyword})
+
+
+_URL = re.compile(r"[a-z][a-z0-9+.-]*://[^\s'\"]+", re.IGNORECASE)
+
+
+def _yaml_number(number):
+    return ".nan" if math.isnan(number) else ".inf" if number > 0 else "-.inf"
+
+
+def nonfinite_keys(config, path=()):
+    """(key path, value) of every number in ``config`` that is NaN or infinite, at any depth."""
+    if isinstance(config, float) and not math.isfinite(config):
+        return [(path, config)]
+    if isinstance(config, dict):
+        return [found for key, value in config.items()
+                for found in nonfinite_keys(value, path + (key,))]
+    if isinstance(config, list):
+        return [found for index, value in enumerate(config)
+                for found in nonfinite_keys(value, path + (index,))]
+    return []
 
 
 def _describe(error):
@@ -43,15 +112,18 @@ def _describe(error):
     return f"config key {_key(key)}: {error.message}"
 
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's where built: 10x faster
+
+
 def load_schema(schema_path):
     """The shared schema with every study's section (``schema/<study>.yaml`` beside it) merged in
     under the study's name; the studies ``studies`` may name are those files."""
     schema_path = Path(schema_path)
-    schema = yaml.safe_load(schema_path.read_text())
+    read = lambda path: yaml.load(path.read_text(), Loader=_LOADER)  # noqa: E731
+    schema = read(schema_path)
     studies = sorted(p.stem for p in (schema_path.parent / "schema").glob("*.yaml"))
     for study in studies:
-        schema["properties"][study] = yaml.safe_load(
-            (schema_path.parent / "schema" / f"{study}.yaml").read_text())
+        schema["properties"][study] = read(schema_path.parent / "schema" / f"{study}.yaml")
     schema["properties"]["studies"]["items"] = {"enum": studies}
     return schema
 
@@ -175,7 +247,8 @@ def setting_problems(config, skip=()):
     """One message per setting that the schema accepts but that can only fail inside a job (a
     reversed range, shares that do not add to 1, more units shown than a network has): each
     study in ``config["studies"]`` (but those in ``skip``) may say so in
-    ``audiorepro/<study>/checks.py`` (``problems(section) -> [message, ...]``)."""
+    ``audiorepro/<study>/checks.py`` (``problems(section, config) -> [message, ...]``: its
+    section, and the whole configuration for the top-level keys)."""
     out = []
     for study in config.get("studies") or []:
         if study in skip or not isinstance(config.get(study), dict):
@@ -186,24 +259,34 @@ def setting_problems(config, skip=()):
             if err.name != f"audiorepro.{study}.checks":
                 raise
             continue
-        out += checks.problems(config[study])
+        out += checks.problems(config[study], config)
     return out
 
 
 def validate_config(config, schema_path):
     """Raise ConfigError naming every offending key, one line each; return the config unchanged
-    if it is valid. The studies' sources (:func:`source_problems`) and the settings that can
-    only fail later (:func:`setting_problems`) are checked too, except in sections the schema
-    already found fault with."""
+    if it is valid. Every number must be finite (no .nan, .inf, at any depth); keys the schema
+    marks ``x-path`` (files and folders) may not hold :data:`UNSAFE` characters, nor ``x-url``
+    keys credentials (shown as *** in the message). The studies' sources
+    (:func:`source_problems`) and the settings that can only fail later
+    (:func:`setting_problems`) are checked too, except in sections the schema or the finite
+    check already found fault with."""
     schema = load_schema(schema_path)
-    validator = jsonschema.Draft202012Validator(schema)
-    errors = sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path))
+    nonfinite = nonfinite_keys(config)
+    nonfinite_paths = {path for path, _ in nonfinite}
+    errors = sorted((e for e in Validator(schema).iter_errors(config)
+                     if tuple(e.absolute_path) not in nonfinite_paths),
+                    key=lambda e: list(e.absolute_path))
     faulty = {e.absolute_path[0] for e in errors
               if len(e.absolute_path) > 1 and e.absolute_path[1] == "source"}
-    invalid = {e.absolute_path[0] for e in errors if e.absolute_path}
-    problems = ([_describe(e) for e in errors]
+    invalid = {e.absolute_path[0] for e in errors if e.absolute_path} | {
+        path[0] for path, _ in nonfinite if path}
+    problems = ([f"config key {_key(path)}: {_yaml_number(value)} is not a finite number; every "
+                 "number in the configuration must be finite" for path, value in nonfinite]
+                + [_describe(e) for e in errors]
                 + source_problems(config, skip=faulty, specs=source_specs(schema))
                 + setting_problems(config, skip=invalid))
-    if problems:
-        raise ConfigError("\n".join(problems))
+    if problems:  # a message that quotes a URL (a type error, say) shows it without secrets
+        raise ConfigError("\n".join(_URL.sub(lambda m: redacted_url(m.group()), p)
+                                    for p in problems))
     return config

@@ -11,6 +11,7 @@ A server that keeps sending, however slowly, is not stalled and is not cut off.
 
 import hashlib
 import logging
+import os
 import re
 import time
 import urllib.parse
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import requests
 from requests.adapters import HTTPAdapter
+from requests.auth import AuthBase
 
 from .atomic import atomic_path
 from .errors import InputError
@@ -53,6 +55,78 @@ def display_url(url):
         netloc = f"{parts.username}@{netloc}"
     return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, "..." if parts.query else "",
                                     ""))
+
+
+# query parameters whose value is a secret: an API key, a token, a signed URL's signature
+# a query parameter is a secret when one of the words of its name is one of these (words split at
+# "-", "_", "." and camelCase: X-Amz-Signature, api_key, apiKey, AWSAccessKeyId, access_token)
+SECRET_WORDS = {"token", "key", "apikey", "secret", "password", "passwd", "pwd", "pass",
+                "signature", "sig", "credential", "credentials", "auth", "authorization",
+                "authorisation", "session"}
+
+
+def secret_parameter(name):
+    """Whether a query parameter called ``name`` carries a secret (:data:`SECRET_WORDS`)."""
+    words = re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+", name)
+    return any(word.lower() in SECRET_WORDS for word in words)
+TOKEN_VARIABLE = "AUDIOREPRO_DOWNLOAD_TOKEN"  # a bearer token for the configured URLs' hosts
+TOKEN_HOST_VARIABLE = "AUDIOREPRO_DOWNLOAD_TOKEN_HOST"  # if set, the one host that gets it
+
+
+def url_credentials(url):
+    """What in ``url`` is a credential: "user name", "password" and each query parameter whose
+    name looks like a secret (:func:`secret_parameter`), in that order; [] for a clean URL."""
+    parts = urllib.parse.urlsplit(url)
+    found = [what for what, value in (("user name", parts.username), ("password", parts.password))
+             if value is not None]
+    return found + [f"query parameter {name}" for name, _ in
+                    urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
+                    if secret_parameter(name)]
+
+
+def redacted_url(url):
+    """``url`` with its user name and password and the value of every secret-looking query
+    parameter replaced by ***; everything else as given."""
+    parts = urllib.parse.urlsplit(url)
+    netloc = parts.netloc.rpartition("@")[2]
+    if "@" in parts.netloc:
+        netloc = f"***@{netloc}"
+    query = "&".join(
+        f"{name}=***" if secret_parameter(urllib.parse.unquote_plus(name)) else piece
+        for piece in parts.query.split("&") if piece
+        for name in [piece.partition("=")[0]])
+    return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def _host(url):
+    parts = urllib.parse.urlsplit(url)
+    return f"{parts.hostname}:{parts.port}" if parts.port else parts.hostname
+
+
+class BearerToken(AuthBase):
+    """``Authorization: Bearer <token>`` on a request to ``host`` (host or host:port) only.
+    requests drops the header when a redirect leads to another host, port or scheme."""
+
+    def __init__(self, token, host):
+        self.token, self.host = token, host
+
+    def __call__(self, request):
+        if _host(request.url) == self.host:
+            request.headers["Authorization"] = f"Bearer {self.token}"
+        return request
+
+
+def download_auth(url, environ=None):
+    """The credentials a download of ``url`` sends: a :class:`BearerToken` for its host when
+    AUDIOREPRO_DOWNLOAD_TOKEN is set (and AUDIOREPRO_DOWNLOAD_TOKEN_HOST, if set, names that
+    host), else None: requests then reads the host's login and password from ~/.netrc (or the
+    file NETRC names). Credentials never go into the configuration, so they never reach the
+    workflow's params, logs or .snakemake/."""
+    environ = os.environ if environ is None else environ
+    token, only = environ.get(TOKEN_VARIABLE), environ.get(TOKEN_HOST_VARIABLE)
+    if not token or (only and only != _host(url)):
+        return None
+    return BearerToken(token, _host(url))
 
 
 class TimeoutAdapter(HTTPAdapter):
@@ -116,6 +190,8 @@ def fetch_url(url, dest, sha256=None, *, connect_timeout=CONNECT_TIMEOUT,
     InputError) in one line naming the URL: an HTTP error status, or the failure and how long the
     attempts waited; InputError naming the file (``label`` if given) and both sums on a checksum
     mismatch. Nothing is kept after a failure. ``session`` reuses connections across calls.
+    Credentials come from the environment or ~/.netrc, never the URL's configuration
+    (:func:`download_auth`).
     """
     dest = Path(dest)
     shown = display_url(url)
@@ -135,7 +211,8 @@ def fetch_url(url, dest, sha256=None, *, connect_timeout=CONNECT_TIMEOUT,
                 with atomic_path(dest) as tmp:
                     digest = hashlib.sha256()
                     timeout = (connect_timeout, read_timeout)
-                    with session.get(url, stream=True, timeout=timeout) as r:
+                    with session.get(url, stream=True, timeout=timeout,
+                                     auth=download_auth(url)) as r:
                         status = f"HTTP {r.status_code} {r.reason or ''}".strip()
                         if r.status_code in RETRY_STATUS:
                             raise _Retryable(status)

@@ -1,8 +1,10 @@
 """Settings of the orcas study that the schema cannot judge and that would otherwise fail only
 inside a job: checked when the workflow starts (:func:`audiorepro.config.setting_problems`)."""
 
+SYNTH_MIN_SECONDS = 1.0  # the shortest tape the generator makes (orcas/synth.py)
 
-def problems(section):
+
+def problems(section, config=None):
     """One message per setting of ``section`` (config["orcas"]) that cannot work."""
     out = []
     m, t, s, e = section["model"], section["training"], section["scan"], section["evaluation"]
@@ -25,4 +27,26 @@ def problems(section):
                    f"sample(s) keep one output every {spacing:g} s, too few for a "
                    f"{e['figure_seconds']:g}-s stretch (orcas.evaluation.figure_seconds) to "
                    "show a track")
+    if section["source"]["kind"] == "synthetic":
+        out += _synthetic_problems(section)
+    return out
+
+
+def _synthetic_problems(section):
+    from .data import segment_span
+
+    synth, t, rate = section["synthetic"], section["training"], section["audio"]["rate"]
+    out = []
+    low, high = synth["boat_pass_seconds"]
+    if low > high:
+        out.append(f"config key orcas.synthetic.boat_pass_seconds: [{low}, {high}] is reversed; "
+                   "give [low, high] with low <= high")
+    span = segment_span(t["segment_seconds"], rate, t["bptt_steps"], section["model"]["window"])
+    if synth["seconds"] < SYNTH_MIN_SECONDS:
+        out.append(f"config key orcas.synthetic.seconds: {synth['seconds']:g} s; the generated "
+                   f"tapes must be at least {SYNTH_MIN_SECONDS:g} s long")
+    elif round(synth["seconds"] * rate) < span:
+        out.append(f"config key orcas.synthetic.seconds: {synth['seconds']:g} s tapes are shorter "
+                   f"than one training segment ({span / rate:g} s: orcas.training.segment_seconds "
+                   "and one window of orcas.model.window samples)")
     return out
