@@ -150,3 +150,13 @@ def test_a_secret_in_a_url_is_hidden_in_every_message_and_clean_urls_pass():
                   "http://127.0.0.1:8080/tape.mp3"):
         config = with_value("orcas.source.urls.0.url", clean)
         assert validate_config(config, SCHEMA) is config
+
+
+@pytest.mark.parametrize("key,value", [
+    ("orcas.annotations.whistle_labels", ["whistle", "</script><img src=x onerror=alert(1)>"]),
+    ("orcas.annotations.label_column", "Type`id`"),
+    ("orcas.annotations.speech_labels", ["voice\nover"])])
+def test_markup_in_any_setting_is_refused_since_job_parameters_reach_the_report(key, value):
+    lines = refused(with_value(key, value))
+    assert len(lines) == 1 and lines[0].startswith(f"config key {key}")
+    assert "refused in every setting" in lines[0]

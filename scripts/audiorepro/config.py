@@ -95,6 +95,24 @@ def nonfinite_keys(config, path=()):
     return []
 
 
+# what no setting at all may hold (labels, names and kinds reach job parameters, which Snakemake's
+# report writes into a <script> block unescaped): markup and control characters
+MARKUP = re.compile(r"[<>`\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def markup_keys(config, path=()):
+    """(key path, characters) of every string in ``config`` holding :data:`MARKUP`, at any depth."""
+    if isinstance(config, str):
+        found = sorted(set(MARKUP.findall(config)))
+        return [(path, " ".join(c if c.isprintable() else c.encode("unicode_escape").decode()
+                                for c in found))] if found else []
+    if isinstance(config, dict):
+        return [hit for key, value in config.items() for hit in markup_keys(value, path + (key,))]
+    if isinstance(config, list):
+        return [hit for i, value in enumerate(config) for hit in markup_keys(value, path + (i,))]
+    return []
+
+
 def _describe(error):
     key = list(error.absolute_path)
     if error.validator == "additionalProperties":
@@ -277,13 +295,18 @@ def validate_config(config, schema_path):
     errors = sorted((e for e in Validator(schema).iter_errors(config)
                      if tuple(e.absolute_path) not in nonfinite_paths),
                     key=lambda e: list(e.absolute_path))
+    reported = {tuple(e.absolute_path) for e in errors}
+    markup = [(path, chars) for path, chars in markup_keys(config) if path not in reported]
     faulty = {e.absolute_path[0] for e in errors
               if len(e.absolute_path) > 1 and e.absolute_path[1] == "source"}
     invalid = {e.absolute_path[0] for e in errors if e.absolute_path} | {
-        path[0] for path, _ in nonfinite if path}
+        path[0] for path, _ in nonfinite + markup if path}
     problems = ([f"config key {_key(path)}: {_yaml_number(value)} is not a finite number; every "
                  "number in the configuration must be finite" for path, value in nonfinite]
                 + [_describe(e) for e in errors]
+                + [f"config key {_key(path)}: holds {chars}: markup and control characters are "
+                   "refused in every setting (they would reach the report and the logs as they "
+                   "are)" for path, chars in markup]
                 + source_problems(config, skip=faulty, specs=source_specs(schema))
                 + setting_problems(config, skip=invalid))
     if problems:  # a message that quotes a URL (a type error, say) shows it without secrets
