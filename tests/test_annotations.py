@@ -237,3 +237,21 @@ def test_annotations_of_a_recording_left_out_as_short_are_dropped_with_a_count(t
     # without being left out, the same table names a recording the study does not have
     with pytest.raises(InputError, match="'short clip', which is not among"):
         annotations.read_annotations(folder, RECORDINGS)
+
+
+def test_a_skip_that_drops_most_annotated_stretches_is_a_warning_with_its_coverage(tmp_path,
+                                                                                 caplog):
+    from audiorepro.recordings import coverage
+
+    folder = tmp_path / "tables"
+    _write(folder / "2006-046B.txt", [["1.0", "2.5", "whistle"]])
+    _write(folder / "short clip.txt", [["0.1", "0.4", "whistle"], ["0.5", "0.9", "call"]])
+    with caplog.at_level("WARNING"):
+        table, total = annotations.read_annotations(folder, RECORDINGS, left_out=["short clip.wav"],
+                                                    with_total=True)
+        report = coverage(len(table), total, "annotated stretches", "orcas.audio.short_recordings")
+    assert (len(table), total) == (1, 3)
+    sentence = ("orcas.audio.short_recordings: skip removed 2 of 3 annotated stretches (67 %), more "
+                "than a quarter: what follows rests on the 1 left")
+    assert report == {"kept": 1, "total": 3, "what": "annotated stretches", "warnings": [sentence]}
+    assert sentence in caplog.text

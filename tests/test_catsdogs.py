@@ -203,3 +203,34 @@ def test_ablation_summary_measures_c4_and_c5_with_the_model_as_its_grid_point():
     assert alone["stride2_k45_best"] is None
     assert alone["not_measured"] == {
         "stride2_k45_best": "the grid (catsdogs.ablations) has no kernel 4 or 5 with stride 2"}
+
+
+# ---------------------------------------------------------------- nothing left out silently
+def test_what_the_folder_holds_beside_its_wavs_is_counted_and_named_in_the_log(tmp_path, caplog):
+    folder = tmp_path / "cats_dogs"
+    (folder / "cats_dogs").mkdir(parents=True)  # the real archive's duplicate folder
+    for name in ("cat_1.wav", "dog_barking_0.wav", "cat_99.flac", "readme.txt",
+                 "cats_dogs/cat_1.wav"):
+        (folder / name).write_bytes(b"")
+    with caplog.at_level("WARNING", logger="audiorepro"):
+        names = data.wav_names(folder)
+    assert names == ["cat_1.wav", "dog_barking_0.wav"]
+    assert "left out 2 file(s) that are not WAV" in caplog.text
+    assert "cat_99.flac, readme.txt" in caplog.text
+    assert "left out 1 folder(s)" in caplog.text and "cats_dogs/ (1 entries)" in caplog.text
+
+
+def test_split_csv_columns_and_files_it_does_not_name_are_counted_and_named(tmp_path, caplog):
+    files = real_file_table()
+    cats = list(files.file[files.label == 0])
+    dogs = list(files.file[files.label == 1])
+    columns = {"test_cat": cats[:49], "test_dog": dogs[:49], "train_cat": cats[49:],
+               "train_dog": dogs[49:], "odd": cats[:38]}  # the real file's extra column
+    write_split_csv(tmp_path / "split.csv", columns)
+    known = list(files.file) + ["cat_200.wav", "dog_barking_300.wav"]
+    with caplog.at_level("WARNING", logger="audiorepro"):
+        csv = data.read_split_csv(tmp_path / "split.csv", known)
+    assert len(csv) == 277
+    assert "split.csv: 1 column(s) that no protocol reads, left out: odd (38 names)" in caplog.text
+    assert ("names 2 of the 279 files of cats_dogs/ nowhere: the clean split leaves them out: "
+            "cat_200.wav, dog_barking_300.wav") in caplog.text

@@ -160,3 +160,17 @@ def test_markup_in_any_setting_is_refused_since_job_parameters_reach_the_report(
     lines = refused(with_value(key, value))
     assert len(lines) == 1 and lines[0].startswith(f"config key {key}")
     assert "refused in every setting" in lines[0]
+
+
+def test_a_folder_of_links_to_folders_is_a_local_source_and_a_link_loop_ends(tmp_path):
+    """A link farm (a DVC cache: the data folder holds only links to folders elsewhere) passes
+    the start-up check; a link back up the tree is walked once."""
+    store, farm = tmp_path / "cache" / "ab", tmp_path / "farm"
+    store.mkdir(parents=True)
+    (store / "song.wav").write_bytes(b"RIFF")
+    farm.mkdir()
+    (farm / "loop").symlink_to(farm)
+    config = with_value("sorting.source.local_path", str(farm))
+    assert any("holds no audio file" in line for line in refused(config))
+    (farm / "songs").symlink_to(store)
+    assert validate_config(config, SCHEMA) is config

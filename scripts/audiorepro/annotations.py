@@ -285,15 +285,17 @@ def read_table(path, recordings, kind, fmt="auto", label_column=None):
 
 
 def read_annotations(path, recordings, fmt="auto", label_column=None, whistle_labels=(WHISTLE,),
-                     speech_labels=(SPEECH,), key="annotations.path", left_out=()):
+                     speech_labels=(SPEECH,), key="annotations.path", left_out=(),
+                     with_total=False):
     """Every table at ``path`` (a file or a folder) as one DataFrame ``file, kind, start, end``,
     ``file`` being one of ``recordings`` (the study's names, or {name: length in seconds} to
     check that no annotation ends past its recording), rows sorted by file and start.
 
     ``left_out``: names the study found but the run leaves out (shorter than its segments, with
     the setting that skips them); names among ``recordings`` are not left out. Annotations of
-    the left-out ones are dropped with a logged count; a name that is neither a recording nor
-    left out is still an InputError."""
+    the left-out ones are dropped with a logged count (:func:`drop_left_out`); a name that is
+    neither a recording nor left out is still an InputError. ``with_total``: return (table,
+    rows the tables hold, the dropped ones included)."""
     kind = kind_mapping(whistle_labels, speech_labels, where=key.rpartition(".")[0] or key)
     lengths = dict(recordings) if isinstance(recordings, dict) else None
     left_out = sorted(set(map(str, left_out)) - set(map(str, recordings)))
@@ -301,13 +303,20 @@ def read_annotations(path, recordings, fmt="auto", label_column=None, whistle_la
     rows = [row for table in table_files(path, key)
             for row in read_table(table, known, kind, fmt, label_column)]
     table = pd.DataFrame(rows, columns=COLUMNS).astype({"start": float, "end": float})
-    dropped = table.file.isin(left_out)
+    kept = drop_left_out(table, left_out)
+    kept = kept.sort_values(["file", "start"], kind="stable", ignore_index=True)
+    return (kept, len(table)) if with_total else kept
+
+
+def drop_left_out(table, left_out):
+    """``table`` without the rows of the recordings ``left_out`` (the run does not use them),
+    with a logged count and their names."""
+    dropped = table.file.isin(set(map(str, left_out)))
     if dropped.any():
         names = sorted(table.file[dropped].unique())
         rule.log.warning("%d annotation row(s) of %d recording(s) left out of the run dropped: %s",
                          int(dropped.sum()), len(names), ", ".join(names))
-        table = table[~dropped]
-    return table.sort_values(["file", "start"], kind="stable", ignore_index=True)
+    return table[~dropped]
 
 
 def describe(table):

@@ -112,6 +112,8 @@ def sniff_suffix(path):
         return None
     if head[:4] in (b"RIFF", b"RF64") and head[8:12] == b"WAVE":
         return ".wav"
+    if head[:4] == b"riff" and head[4:8] == b"\x2e\x91\xcf\x11":  # Sony Wave64's RIFF GUID
+        return ".w64"
     if head[:4] == b"FORM" and head[8:12] in (b"AIFF", b"AIFC"):
         return ".aiff"
     magic = {b"fLaC": ".flac", b"OggS": ".ogg", b"caff": ".caf", b".snd": ".au",
@@ -145,6 +147,26 @@ def describe_content(path):
         return "it is a zip archive"
     printable = sum(32 <= b < 127 or b in (9, 10, 13) for b in head) / len(head)
     return "it looks like text" if printable > 0.95 else "its first bytes are no audio format"
+
+
+def audio_problem(path, name=None):
+    """Why ``path`` cannot be taken as a recording called ``name`` (default: its own name), in
+    words that quote none of its bytes, or None. Its first bytes must be an audio container
+    (:func:`sniff_suffix`), and for a suffix whose decoder is forced (:data:`DEMUXERS`: a file
+    named .wav is read as WAV), that container: ffmpeg told to read an mp3 as WAV would quote
+    the file's first bytes in its error."""
+    name = Path(name or path).name
+    try:
+        sniffed = sniff_suffix(path)
+    except OSError as err:
+        return f"cannot be read ({(err.strerror or type(err).__name__).lower()})"
+    if sniffed is None:
+        return f"is not audio by its content: {describe_content(path)}"
+    wanted = DEMUXERS.get(Path(name).suffix.lower().lstrip("."))
+    if wanted and DEMUXERS.get(sniffed.lstrip(".")) != wanted:
+        return (f"is not a {Path(name).suffix.lstrip('.').upper()} file by its content (it holds "
+                f"{sniffed.lstrip('.')} audio): rename it {Path(name).stem}{sniffed}")
+    return None
 
 
 def check_float_samples(path, block=1 << 20):
@@ -245,9 +267,16 @@ def _ffmpeg(args, stdin=None):
     return proc.returncode, errors, warnings, declared
 
 
+# ffmpeg quotes some codes as it reads them in the file ("invalid start code root in RIFF
+# header" holds the file's first four bytes; four-character codes in quotes): left out
+_QUOTED_CODE = re.compile(r"(start code)\s+\S+|'[^']{1,8}'", re.IGNORECASE)
+
+
 def _ffmpeg_reason(errors, fallback):
-    """ffmpeg's first error line (the cause) and its last (the outcome), tags stripped, one line."""
-    lines = [re.sub(r"^(\[[^\]]*\]\s*)+", "", ln).strip().rstrip(".") for ln in errors]
+    """ffmpeg's first error line (the cause) and its last (the outcome), tags stripped, one line;
+    codes ffmpeg quotes from the file are left out (:data:`_QUOTED_CODE`)."""
+    lines = [_QUOTED_CODE.sub(lambda m: m.group(1) or "'...'", re.sub(r"^(\[[^\]]*\]\s*)+", "", ln)).strip().rstrip(".")
+             for ln in errors]
     lines = [ln for ln in lines if ln]
     if not lines:
         return fallback
@@ -260,17 +289,23 @@ def convert_to_wav(source, target, rate, source_format=None):
     ffmpeg's own resampler does the rate change (windowed-sinc, band-limited: content above the
     new Nyquist frequency is filtered out rather than aliased; see RESAMPLER). Channels are
     averaged (stereo: (L+R)/2; more channels: ffmpeg's standard downmix scaled to unit gain). A
-    file ffmpeg cannot decode, that decodes with errors, or that holds less audio than its header
-    declares (an mp3 cut short in transfer) raises InputError naming the file with ffmpeg's first
-    and last error lines, on one line; nothing is written. Float samples that are NaN, infinite
+    file that is not audio by its content, or not the container its suffix names, is refused
+    before ffmpeg sees it (:func:`audio_problem`: the message says what it is not and quotes no
+    byte). A file ffmpeg cannot decode, that decodes with errors, or that holds less audio than
+    its header declares (an mp3 cut short in transfer) raises InputError naming the file with
+    ffmpeg's first and last error lines (codes quoted from the file left out), on one line;
+    nothing is written. Float samples that are NaN, infinite
     or beyond full scale are refused too (:func:`check_float_samples`). Returns the written
     samples (int16, 1-D).
     """
     source, target = Path(source), Path(target)
     if not source.is_file():
         raise InputError(source, "file is missing")
-    check_float_samples(source)
     fmt = (source_format or source.suffix.lstrip(".")).lower()
+    problem = audio_problem(source, source.with_suffix(f".{fmt}").name if fmt else None)
+    if problem:  # ffmpeg is never shown a file that is no audio: its errors may quote the bytes
+        raise InputError(source, problem)
+    check_float_samples(source)
     demuxer = ["-f", DEMUXERS[fmt]] if fmt in DEMUXERS else []
     # aformat makes this one aresample do rate, downmix and sample format (option names that
     # ffmpeg 4 to 9 all know); rematrix_maxval=1 scales the downmix to unit gain (stereo:

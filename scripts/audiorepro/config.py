@@ -185,9 +185,15 @@ def _audio_suffixes():
 
 def holds_audio(folder):
     """True as soon as one audio file (by the suffixes the raw rule takes) turns up anywhere
-    under ``folder``."""
-    suffixes = _audio_suffixes()
-    for _, _, files in os.walk(folder):
+    under ``folder``, links to folders followed (link farms such as a DVC cache), each real
+    folder once (a link back up the tree ends the walk there)."""
+    suffixes, seen = _audio_suffixes(), set()
+    for top, dirs, files in os.walk(folder, followlinks=True):
+        real = os.path.realpath(top)
+        if real in seen:
+            dirs[:] = []
+            continue
+        seen.add(real)
         if any(name.lower().endswith(suffixes) for name in files):
             return True
     return False

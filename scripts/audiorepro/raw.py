@@ -16,44 +16,32 @@ from . import rule
 from .atomic import atomic_path
 from .audio import describe_content, sniff_suffix
 from .config import AUDIO_SUFFIXES
-from .errors import InputError
-from .sources import fetch_raw
-
-
-
-def _shown(paths, most=10):
-    names = [str(p) for p in paths]
-    return ", ".join(names[:most]) + (f" and {len(names) - most} more" if len(names) > most else "")
+from .errors import InputError, shown
+from .sources import check_file, fetch_raw, is_outside, linked_name, log_links_out, walk_files
 
 
 def find_recordings(folder):
     """Every audio file (by suffix, :data:`AUDIO_SUFFIXES`) under ``folder``, symbolic links
     to files and folders followed, sorted by relative path; and the files left out because
-    their suffix is no audio format's, for the log. A link that leads nowhere is an InputError
-    naming every such link and its target: it looks like a recording that went missing, so it
-    is never skipped quietly. Returns (files, skipped), paths under ``folder`` as found."""
+    their suffix is no audio format's, for the log (Snakemake's ``.snakemake_timestamp`` is no
+    file of the user's: never listed). Each recording is checked before anything is made of it
+    (:func:`sources.check_file`): a link that leads nowhere, a link to anything but a regular
+    file (a device, a pipe) and a file that is not audio by its content (``evil.wav`` holding
+    text) are an InputError naming the file in ``folder`` and, for a link, its target, quoting
+    none of its bytes; a recording reached through a link out of ``folder`` is logged with its
+    target. Returns (files, skipped), paths under ``folder`` as found."""
     folder = Path(folder)
-    files, skipped, broken, seen = [], [], [], set()
-    for top, dirs, names in os.walk(folder, followlinks=True):
-        real = os.path.realpath(top)
-        if real in seen:  # a link back up the tree: each folder once
-            dirs[:] = []
+    files, skipped, outside = [], [], []
+    for path, real in walk_files(folder):
+        if path.suffix.lower() not in AUDIO_SUFFIXES:
+            skipped.append(path)
             continue
-        seen.add(real)
-        dirs.sort()
-        for name in names:
-            path = Path(top) / name
-            if path.is_symlink() and not path.exists():
-                broken.append(f"{path.relative_to(folder)} -> {os.readlink(path)}")
-            elif path.suffix.lower() in AUDIO_SUFFIXES and path.is_file():
-                files.append(path)
-            else:
-                skipped.append(path)
-    if broken:
-        raise InputError(folder, f"holds {len(broken)} symbolic link(s) that lead nowhere: "
-                                 f"{_shown(sorted(broken))}; fix or remove them")
-    return (sorted(files, key=lambda p: p.relative_to(folder).as_posix()),
-            sorted(skipped, key=lambda p: p.relative_to(folder).as_posix()))
+        check_file(path, real, folder, audio=True)
+        files.append(path)
+        if is_outside(real, folder):
+            outside.append((path, real))
+    log_links_out(outside, folder)
+    return files, skipped
 
 
 def audio_files(folder):
@@ -81,38 +69,46 @@ def log_skipped(skipped, root):
     if skipped:
         rule.log.warning("skipped %d file(s) that are not audio by their suffix (%s): %s",
                          len(skipped), ", ".join(AUDIO_SUFFIXES),
-                         _shown(Path(p).relative_to(root) for p in skipped))
+                         shown(Path(p).relative_to(root) for p in skipped))
 
 
 def _single_file_name(path):
-    """The name a single local file takes in the raw folder: its own when its suffix is an
-    audio format's, else its name plus the suffix its content shows (a file ``take-3`` that is
-    an mp3 becomes ``take-3.mp3``); InputError when its content is no audio format."""
+    """The name a single local file takes in the raw folder, checked as :func:`find_recordings`
+    checks a folder's: its own when its suffix is an audio format's (its content must be audio
+    too), else its name plus the suffix its content shows (a file ``take-3`` that is an mp3
+    becomes ``take-3.mp3``); InputError when its content is no audio format."""
+    real = Path(os.path.realpath(path))
     if path.suffix.lower() in AUDIO_SUFFIXES:
+        check_file(path, real, path.parent, audio=True)
         return path.name
-    sniffed = sniff_suffix(path)
+    check_file(path, real, path.parent)
+    sniffed = sniff_suffix(real)
     if sniffed is None:
-        raise InputError(path, f"(source.local_path) is not an audio file: {describe_content(path)}")
+        raise InputError(linked_name(path, real, path.parent),
+                         f"(source.local_path) is not an audio file: {describe_content(real)}")
     return path.name + sniffed
 
 
 def link_recordings(path, dest):
     """A local file (of any audio format), or every audio file of a local folder, hard-linked
-    (else copied) into ``dest`` whole, links resolved to the files they lead to. InputError
-    naming the key when there is nothing to take, or naming the files when two would convert
-    to one name. Returns (files taken, files skipped)."""
+    (else copied) into ``dest`` whole, links resolved to the files they lead to, each checked
+    first (:func:`find_recordings`). InputError naming the key when there is nothing to take,
+    or naming the files when two would convert to one name. Returns (files taken, files
+    skipped)."""
     path = Path(path)
-    if path.is_file():
-        files, skipped, root = [path], [], path.parent
-        names = [Path(_single_file_name(path))]
-    elif path.is_dir():
+    if path.is_dir():
         files, skipped = find_recordings(path)
         root = path
         names = [f.relative_to(root) for f in files]
         wav_names(files, root)
-    elif path.is_symlink():
+    elif path.is_symlink() and not path.exists():
         raise InputError(path, f"(source.local_path) is a symbolic link that leads nowhere "
                                f"(-> {os.readlink(path)})")
+    elif path.exists():
+        files, skipped, root = [path], [], path.parent
+        names = [Path(_single_file_name(path))]
+        if is_outside(os.path.realpath(path), root):
+            log_links_out([(path, os.path.realpath(path))], root)
     else:
         raise InputError(path, "(source.local_path) does not exist")
     if not files:
@@ -123,12 +119,22 @@ def link_recordings(path, dest):
         for src, name in zip(files, names):
             target = tmp / name
             target.parent.mkdir(parents=True, exist_ok=True)
-            real = src.resolve(strict=True)  # a relative link would dangle in its new place
+            real = os.path.realpath(src, strict=True)  # a relative link would dangle there
             try:
                 target.hardlink_to(real)
             except OSError:
                 shutil.copy2(real, target)
     return files, skipped
+
+
+def source_names(source):
+    """For messages about a copy under ``results/<study>/raw/``: a function from its path
+    there (relative, POSIX) to the user's own file it came from, for a local source; None for
+    the others (their files are named by the copy)."""
+    if (source or {}).get("kind") != "local" or not source.get("local_path"):
+        return None
+    local = Path(source["local_path"])
+    return (lambda rel: local / rel) if local.is_dir() else (lambda rel: local)
 
 
 def name_downloads(files):

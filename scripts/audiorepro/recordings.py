@@ -5,6 +5,7 @@ Conversion is ffmpeg's band-limited resampling (:func:`audio.convert_to_wav`); a
 cannot be decoded stops the rule with its name, and nothing is left half-written.
 """
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +33,27 @@ def short_problem(table, short):
             f"{short['key']}, or set {short['policy_key']}: skip to leave them out")
 
 
-def convert_folder(raw, out_dir, rate, short=None):
+def coverage(kept, total, what, setting):
+    """What a skip left, for ``coverage/*.json`` and the claims table: ``{"kept", "total",
+    "what", "warnings"}``. A skip (``setting``: skip) that removed more than a quarter of the
+    ``total`` ``what`` ("recordings", "annotated stretches") is a warning, one sentence, also
+    logged: the results rest on a small part of the data."""
+    removed = total - kept
+    warnings = []
+    if total and 4 * removed > total:
+        warnings.append(f"{setting}: skip removed {removed} of {total} {what} "
+                        f"({100 * removed / total:.0f} %), more than a quarter: what follows "
+                        f"rests on the {kept} left")
+        rule.log.warning("%s", warnings[0])
+    return {"kept": int(kept), "total": int(total), "what": what, "warnings": warnings}
+
+
+def write_coverage(path, report):
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(report, indent=1) + "\n")
+
+
+def convert_folder(raw, out_dir, rate, short=None, origin=None, coverage_path=None):
     """Convert every audio file under ``raw`` to ``out_dir/<relative path>.wav`` (mono, 16-bit,
     ``rate``); return a table ``file`` (as in raw), ``wav`` (relative to out_dir), ``samples``,
     ``seconds``, in name order.
@@ -42,6 +63,9 @@ def convert_folder(raw, out_dir, rate, short=None):
     or, with ``short["policy"] == "skip"``, left out with a logged count and names. Two files
     that would convert to one name are an InputError naming both; so is a link leading nowhere.
     Files under ``raw`` that are not audio by their suffix are counted in the log.
+    ``origin(relative path)`` gives the user's own file a recording came from (raw.source_names):
+    a file that cannot be converted is named by it, with its copy. ``coverage_path``: where
+    :func:`coverage` of the recordings kept is written (always, warnings or none).
     """
     raw = Path(raw)
     files, skipped = find_recordings(raw)
@@ -53,9 +77,14 @@ def convert_folder(raw, out_dir, rate, short=None):
     with atomic_path(out_dir, is_dir=True) as tmp:
         for src, wav in zip(files, names):
             (tmp / wav).parent.mkdir(parents=True, exist_ok=True)
-            samples = convert_to_wav(src, tmp / wav, rate)
-            rows.append((src.relative_to(raw).as_posix(), wav.as_posix(), len(samples),
-                         len(samples) / rate))
+            rel = src.relative_to(raw).as_posix()
+            try:
+                samples = convert_to_wav(src, tmp / wav, rate)
+            except InputError as err:
+                if origin is None:
+                    raise
+                raise InputError(f"{origin(rel)} (copied to {src})", err.problem) from None
+            rows.append((rel, wav.as_posix(), len(samples), len(samples) / rate))
         table = pd.DataFrame(rows, columns=["file", "wav", "samples", "seconds"])
         problem = short_problem(table, short)
         if problem and short.get("policy", "error") != "skip":
@@ -70,6 +99,9 @@ def convert_folder(raw, out_dir, rate, short=None):
             rule.log.warning("skipped (%s: skip): %s", short["policy_key"],
                              problem.split("; lower")[0])
             table = table[keep].reset_index(drop=True)
+    if coverage_path is not None:
+        setting = (short or {}).get("policy_key", "short_recordings")
+        write_coverage(coverage_path, coverage(len(table), len(files), "recordings", setting))
     return table
 
 

@@ -8,15 +8,20 @@ import json
 import logging
 import os
 import shutil
+import stat
 import time
 import urllib.parse
 import zipfile
 from pathlib import Path, PurePosixPath
 
-from . import download
+from . import download, rule
 from .atomic import atomic_path, scratch_dir
-from .config import find_layout
-from .errors import InputError
+from .audio import audio_problem
+from .config import AUDIO_SUFFIXES, find_layout
+from .errors import InputError, shown
+
+# Snakemake's own bookkeeping in a folder it made (a directory() output): never a user's file
+SNAKEMAKE_FILES = frozenset({".snakemake_timestamp"})
 
 CREDENTIALS_HELP = (
     "credentials not found. Create an API token on kaggle.com (Settings > API), then either "
@@ -202,6 +207,86 @@ def find_layout_root(folder, required):
     return found
 
 
+def _link_text(path):
+    try:
+        return os.readlink(path)
+    except OSError:
+        return "(unreadable)"
+
+
+def _unreadable(err):
+    raise InputError(err.filename, f"cannot be listed ({(err.strerror or 'error').lower()})")
+
+
+def walk_files(folder):
+    """Every file under ``folder`` as (path as found there, the real file it is), sorted by
+    relative path: symbolic links to files and to folders followed, each real folder once (a
+    link back up the tree is not walked again), Snakemake's bookkeeping (SNAKEMAKE_FILES) left
+    out. Links that lead nowhere are one InputError naming every such link and its target; a
+    folder that cannot be listed is one too (never skipped quietly)."""
+    folder = Path(folder)
+    found, broken, seen = [], [], set()
+    for top, dirs, names in os.walk(folder, followlinks=True, onerror=_unreadable):
+        real = os.path.realpath(top)
+        if real in seen:  # a link back up the tree: each folder once
+            dirs[:] = []
+            continue
+        seen.add(real)
+        dirs.sort()
+        for name in names:
+            path = Path(top) / name
+            if name in SNAKEMAKE_FILES:
+                continue
+            try:
+                found.append((path, Path(os.path.realpath(path, strict=True))))
+            except OSError:  # missing, or a loop of links
+                broken.append(f"{path.relative_to(folder)} -> {_link_text(path)}")
+    if broken:
+        raise InputError(folder, f"holds {len(broken)} symbolic link(s) that lead nowhere: "
+                                 f"{shown(sorted(broken))}; fix or remove them")
+    return sorted(found, key=lambda pair: pair[0].relative_to(folder).as_posix())
+
+
+def linked_name(path, real, folder):
+    """``path`` (found under ``folder``) for a message, with the file it leads to where a link
+    on the way makes that another: ``data/evil.wav -> /etc/hostname``."""
+    plain = Path(os.path.realpath(folder)) / Path(path).relative_to(folder)
+    return str(path) if plain == Path(real) else f"{path} -> {real}"
+
+
+def is_outside(real, folder):
+    """Whether the real file ``real`` lies outside ``folder`` (links resolved)."""
+    return not Path(real).is_relative_to(os.path.realpath(folder))
+
+
+def _kind(mode):
+    kinds = [(stat.S_ISDIR, "a folder"), (stat.S_ISCHR, "a character device"),
+             (stat.S_ISBLK, "a block device"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
+             (stat.S_ISSOCK, "a socket")]
+    return next((words for test, words in kinds if test(mode)), "not a regular file")
+
+
+def check_file(path, real, folder, audio=False):
+    """Refuse, before anything is made of it, a file found as ``path`` under ``folder`` whose
+    real file ``real`` is not a regular file (a device, a pipe: never opened) or, with ``audio``,
+    is not audio by its content (audio.audio_problem): one InputError naming the path in the
+    user's folder and, for a link, its target, quoting no byte of the file."""
+    where = linked_name(path, real, folder)
+    mode = os.stat(real).st_mode
+    if not stat.S_ISREG(mode):
+        raise InputError(where, f"is {_kind(mode)}, not a regular file: refusing to read it")
+    problem = audio_problem(real, Path(path).name) if audio else None
+    if problem:
+        raise InputError(where, f"{problem}; refusing it (a recording must be audio by what it "
+                                "holds, not only by its name)")
+
+
+def log_links_out(pairs, folder):
+    """One log line per file taken from outside ``folder`` through a link: ``link -> target``."""
+    for path, real in pairs:
+        rule.log.info("followed a link out of %s: %s -> %s", folder, path, real)
+
+
 def _link_or_copy(src, dst):
     try:
         os.link(src, dst)
@@ -213,19 +298,43 @@ def install_layout(root, dest, members):
     """Place ``members`` (paths relative to ``root``; folders taken whole) into ``dest`` atomically.
 
     Files are hard-linked where the file system allows it, else copied, so a local 8-GB folder
-    costs no space twice.
+    costs no space twice. Symbolic links are resolved: the file a link leads to is placed (never
+    the link, so a relative link works and nothing in ``dest`` points elsewhere); a link that
+    leads nowhere, or to anything but a regular file, is an InputError naming link and target;
+    an audio file (by its suffix) reached through a link must be audio by its content; a link
+    out of ``root`` is logged with its target. What ``root`` holds beside the members is
+    counted and named in the log (the layout leaves it out).
     """
     root = Path(root)
+    beside = sorted(e.name for e in root.iterdir()
+                    if e.name not in {m.rstrip("/") for m in members} | SNAKEMAKE_FILES)
+    if beside:
+        rule.log.warning("%s: left out %d entr%s beside the data set's layout (%s): %s", root,
+                         len(beside), "y" if len(beside) == 1 else "ies", ", ".join(members),
+                         shown(beside))
+    outside = []
     with atomic_path(dest, is_dir=True) as tmp:
         for rel in members:
-            src = root / rel
+            src = root / rel.rstrip("/")
+            if src.is_symlink() and not src.exists():
+                raise InputError(f"{src} -> {_link_text(src)}", "is a symbolic link that leads "
+                                                                "nowhere: fix or remove it")
             if not src.exists():
                 raise InputError(src, "is missing from the data folder")
             if src.is_dir():
-                shutil.copytree(src, tmp / rel, copy_function=_link_or_copy)
+                files = walk_files(src)
+                (tmp / rel).mkdir(parents=True, exist_ok=True)
             else:
-                (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
-                _link_or_copy(src, tmp / rel)
+                files = [(src, Path(os.path.realpath(src)))]
+            for path, real in files:
+                linked = linked_name(path, real, root) != str(path)
+                check_file(path, real, root, audio=linked and path.suffix.lower() in AUDIO_SUFFIXES)
+                if is_outside(real, root):
+                    outside.append((path, real))
+                target = tmp / path.relative_to(root)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                _link_or_copy(real, target)
+    log_links_out(outside, root)
 
 
 @contextlib.contextmanager

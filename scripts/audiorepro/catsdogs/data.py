@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError
+from .. import rule
+from ..errors import InputError, shown
 from ..tables import csv_lines, read_csv_checked  # noqa: F401 (part of this module's API)
 
 LABELS = {"cat": 0, "dog": 1}
@@ -37,17 +38,46 @@ def file_table(names, folder=FOLDER):
     return table.sort_values(["label", "number"], ignore_index=True)
 
 
+def wav_names(folder):
+    """The names of the WAV files in the data set's folder (``cats_dogs/``), the files the
+    protocols use. Whatever else it holds (a file of another format, a folder: the original
+    layout is WAVs only) is counted and named in the log as left out, never dropped silently."""
+    folder = Path(folder)
+    names, other, folders = [], [], []
+    for entry in sorted(folder.iterdir()):
+        if entry.is_dir():
+            folders.append(f"{entry.name}/ ({sum(1 for _ in entry.rglob('*'))} entries)")
+        elif entry.suffix.lower() == ".wav":
+            names.append(entry.name)
+        else:
+            other.append(entry.name)
+    if other:
+        rule.log.warning("%s: left out %d file(s) that are not WAV (the data set is 16-kHz WAV "
+                         "only; convert one to WAV to use it): %s", folder, len(other),
+                         shown(other))
+    if folders:
+        rule.log.warning("%s: left out %d folder(s) (the data set's WAVs lie in %s/ itself): %s",
+                         folder, len(folders), FOLDER, shown(folders))
+    return names
+
+
 def read_split_csv(path, known_files):
     """Parse Kaggle's ``train_test_split.csv`` into a table ``file, label, split`` (train/test).
 
     The file has an unnamed index column and four name columns padded with empty cells.
     Every name must be a known audio file of the right class, and none may appear twice, in one
-    column or in two; messages give the file's line.
+    column or in two; messages give the file's line. Nothing is left out quietly: columns
+    beyond the four (the real file has ``odd``) and known files the four do not name (the clean
+    split cannot use them) are counted and named in the log.
     """
     frame = read_csv_checked(path, index_col=0, dtype=str)
     missing = [c for c in SPLIT_COLUMNS if c not in frame.columns]
     if missing:
         raise InputError(path, f"lacks the column(s) {', '.join(missing)}")
+    extra = [c for c in frame.columns if c not in SPLIT_COLUMNS]
+    if extra:
+        rule.log.warning("%s: %d column(s) that no protocol reads, left out: %s", path,
+                         len(extra), shown(f"{c} ({frame[c].notna().sum()} names)" for c in extra))
     known = set(known_files)
     rows = []
     for column in SPLIT_COLUMNS:
@@ -73,6 +103,10 @@ def read_split_csv(path, known_files):
         where = ", ".join(f"{column} {csv_lines([position])}"
                           for column, position in zip(places["column"], places["position"]))
         raise InputError(path, f"names {name} in more than one column ({where})")
+    unnamed = sorted(known - set(table["file"]))
+    if unnamed:
+        rule.log.warning("%s: names %d of the %d files of %s/ nowhere: the clean split leaves "
+                         "them out: %s", path, len(unnamed), len(known), FOLDER, shown(unnamed))
     return table[["file", "label", "split"]]
 
 

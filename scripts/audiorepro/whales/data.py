@@ -5,11 +5,13 @@ Labels follow ``train.csv``: 1 is an upcall, 0 is not.
 """
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError
+from .. import rule
+from ..errors import InputError, shown
 from ..tables import csv_lines, read_csv_checked
 
 SPLITS = ("train", "validation")
@@ -23,8 +25,33 @@ FRACTION_KEY = "whales.split.train_fraction"
 
 def read_train_csv(path):
     """train.csv as a DataFrame ``clip_name, label`` in file order; InputError names bad input
-    (the file and, where a row is at fault, its line)."""
-    return check_train_frame(read_csv_checked(path), where=path, lines=True)
+    (the file and, where a row is at fault, its line). What the layout around it holds that no
+    protocol uses is counted and named in the log (:func:`log_unused`)."""
+    frame = check_train_frame(read_csv_checked(path), where=path, lines=True)
+    log_unused(Path(path).parent, frame, path)
+    return frame
+
+
+def log_unused(raw, frame, csv="train.csv"):
+    """Log, counted and named, what the layout at ``raw`` (train.csv, train/, test/) holds that
+    no protocol uses: train.csv's columns beyond clip_name and label, entries of ``train/`` that
+    train.csv does not name, and the clips of ``test/`` (the competition's unlabelled test set,
+    which the original did not use either)."""
+    raw = Path(raw)
+    extra = [c for c in frame.columns if c not in ("clip_name", "label")]
+    if extra:
+        rule.log.warning("%s: %d column(s) that no protocol reads, left out: %s", csv,
+                         len(extra), shown(extra))
+    if (raw / "train").is_dir():
+        unnamed = sorted({e.name for e in (raw / "train").iterdir()} - set(frame["clip_name"]))
+        if unnamed:
+            rule.log.warning("%s: holds %d entr%s that %s does not name, left out (no label): "
+                             "%s", raw / "train", len(unnamed), "y" if len(unnamed) == 1
+                             else "ies", Path(csv).name, shown(unnamed))
+    if (raw / "test").is_dir():
+        rule.log.info("%s: %d entries, the competition's unlabelled test clips: no protocol uses "
+                      "them (the original did not either)", raw / "test",
+                      sum(1 for _ in (raw / "test").iterdir()))
 
 
 def check_train_frame(frame, where="train.csv", lines=False):
