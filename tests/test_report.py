@@ -37,7 +37,8 @@ TIMEOUT = 60  # seconds for the report's page and any one view of it
 CLAIM_IDS = ("C1", "C6", "W1", "W5", "N1", "S1", "O1")
 # a verdict's kind: what comes before its ":" ("not measured: why", "not testable: no annotations")
 VERDICTS = ("holds", "differs", "inconclusive", "not testable on embedded data", "not testable",
-            "see figure", "not run", "not measured", "training diverged", "study not built yet")
+            "see figure", "not run", "not measured", "not comparable", "training diverged",
+            "study not built yet")
 
 
 def _browser_binaries():
