@@ -34,6 +34,7 @@ STUDY_CLAIMS_FILES = (
 STUDY_GROUND_TRUTH = (
     {}
 )  # per study: whether this run has the annotations its claims may need
+STUDY_COVERAGE = {}  # per study: the coverage files (results/<study>/...) of claims
 STUDY_REPLICATE_KEYS = {}  # per study: {metrics key: label} that replicates.png shows
 STUDY_REPLICATE_SEEDS = {}  # per study: variant -> its seeds
 STUDY_REPLICATE_FILES = (
@@ -47,7 +48,12 @@ TRAINING_GPUS, TRAINING_THREADS = training_resources(config["gpu"])
 
 
 def register_study(
-    name, targets, claims_context=None, claims_files=None, ground_truth=True
+    name,
+    targets,
+    claims_context=None,
+    claims_files=None,
+    ground_truth=True,
+    coverage=None,
 ):
     """Called by rules/<study>.smk: ``targets`` lists the files `rule all` builds for it;
     ``claims_context`` fills the placeholders of its claims' file references; ``claims_files``
@@ -55,7 +61,11 @@ def register_study(
     read: a claim needing another one is "not run" (default: every file its claims name).
     ``ground_truth``: whether this run has the annotations that claims marked ``needs:
     annotations`` read (synthetic data always do; real recordings only with annotation tables).
+    ``coverage`` (paths under results/<study>): files saying what its conversion kept of the
+    recordings or annotations (``{"kept", "total", "what", "warnings"}``); their warnings are a
+    caveat on every claim row of the study.
     """
+    STUDY_COVERAGE[name] = list(coverage or [])
     STUDY_TARGETS[name] = targets
     STUDY_CLAIMS_CONTEXT[name] = claims_context or {}
     STUDY_CLAIMS_FILES[name] = claims_files

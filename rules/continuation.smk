@@ -29,6 +29,7 @@ register_study(
     "continuation",
     CONTINUATION_TARGETS,
     claims_files=[f"models/{v}/replicates.json" for v in CONTINUATION_VARIANTS],
+    coverage=["coverage/convert.json"],
 )
 register_replicates(
     "continuation",
@@ -74,6 +75,7 @@ rule continuation_convert:
     output:
         audio=directory(f"{CONTINUATION}/audio"),
         table=f"{CONTINUATION}/audio.csv",
+        coverage=f"{CONTINUATION}/coverage/convert.json",
     log:
         f"{CONTINUATION}/logs/convert.log",
     benchmark:
@@ -82,6 +84,7 @@ rule continuation_convert:
         CONDA_ENV
     params:
         rate=config["continuation"]["audio"]["rate"],
+        source=config["continuation"]["source"],  # errors name the user's own file
         # one sequence: seq_len frames of `frame` samples (no sequence straddles two recordings)
         short=short_recordings(
             "continuation",

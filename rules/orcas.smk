@@ -54,7 +54,12 @@ ORCAS_TARGETS = [
     ],
     network=config["orcas"]["networks"],
 )
-register_study("orcas", ORCAS_TARGETS, ground_truth=ORCAS_ANNOTATED != "none")
+register_study(
+    "orcas",
+    ORCAS_TARGETS,
+    ground_truth=ORCAS_ANNOTATED != "none",
+    coverage=["coverage/convert.json", "coverage/annotations.json"],
+)
 register_replicates(
     "orcas",
     {
@@ -96,6 +101,7 @@ rule orcas_convert:
     output:
         audio=directory(f"{ORCAS}/audio"),
         table=f"{ORCAS}/audio.csv",
+        coverage=f"{ORCAS}/coverage/convert.json",
     log:
         f"{ORCAS}/logs/convert.log",
     benchmark:
@@ -104,6 +110,7 @@ rule orcas_convert:
         CONDA_ENV
     params:
         rate=config["orcas"]["audio"]["rate"],
+        source=config["orcas"]["source"],  # errors name the user's own file
         short=short_recordings(
             "orcas", ORCAS_SEGMENT_SECONDS, "orcas.training.segment_seconds"
         ),
@@ -120,6 +127,7 @@ rule orcas_annotations:
         tables=ORCAS_TABLES,
     output:
         table=f"{ORCAS}/annotations.csv",
+        coverage=f"{ORCAS}/coverage/annotations.json",
     log:
         f"{ORCAS}/logs/annotations.log",
     conda:
@@ -127,6 +135,7 @@ rule orcas_annotations:
     params:
         annotations=ORCAS_ANNOTATIONS,
         synthetic=ORCAS_SYNTHETIC,
+        skip_key="orcas.audio.short_recordings",
     script:
         "../scripts/orcas_annotations.py"
 
@@ -215,6 +224,7 @@ rule orcas_figures:
         notebook=NOTEBOOKS / "orcas.ipynb",
         code=code("run_notebook.py", "../reports/orcas.ipynb"),
         audio=rules.orcas_convert.output.audio,
+        table=rules.orcas_convert.output.table,  # titles name each recording by its source path
         annotations=rules.orcas_annotations.output.table,
         histories=expand(
             f"{ORCAS_NETWORKS}/history.csv", network=config["orcas"]["networks"]

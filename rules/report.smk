@@ -11,6 +11,11 @@ rule claims:
         code=code("claims_table.py"),
         claims=list(CLAIMS_FILES.values()),
         results=claim_inputs,
+        coverage=lambda wildcards: [
+            f"{RESULTS}/{s}/{c}"
+            for s in config["studies"]
+            for c in STUDY_COVERAGE.get(s, [])
+        ],
     output:
         csv=report(
             f"{RESULTS}/claims.csv",
@@ -34,6 +39,9 @@ rule claims:
             s: config[s]["source"]["kind"] for s in config["studies"]
         },
         configuration=lambda wildcards: {s: config[s] for s in config["studies"]},
+        coverage=lambda wildcards: {
+            s: STUDY_COVERAGE.get(s, []) for s in config["studies"]
+        },
         ground_truth=lambda wildcards: {
             s: STUDY_GROUND_TRUTH.get(s, True) for s in config["studies"]
         },

@@ -25,7 +25,7 @@ SORTING_TARGETS = [f"{SORTING}/figures/{f}" for f in SORTING_FIGURES] + [
     f"{SORTING}/grid.csv",
     f"{SORTING}/claims.json",
 ]
-register_study("sorting", SORTING_TARGETS)
+register_study("sorting", SORTING_TARGETS, coverage=["coverage/convert.json"])
 
 
 rule sorting_raw:
@@ -57,6 +57,7 @@ rule sorting_convert:
     output:
         audio=directory(f"{SORTING}/audio/music"),
         table=f"{SORTING}/audio/music.csv",
+        coverage=f"{SORTING}/coverage/convert.json",
     log:
         f"{SORTING}/logs/convert.log",
     benchmark:
@@ -65,6 +66,7 @@ rule sorting_convert:
         CONDA_ENV
     params:
         rate=config["sorting"]["audio"]["rate"],
+        source=config["sorting"]["source"],  # errors name the user's own file
         short=short_recordings(
             "sorting", SORTING_SPAN_SECONDS, "sorting.grid (sample_length x n_chunks)"
         ),

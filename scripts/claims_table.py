@@ -30,25 +30,29 @@ def main(snakemake):
         else:
             context = p.contexts.get(study, {})
             for claim in listed:  # references may name the run's settings, e.g. {protocol}
-                refs = claim.get("measure", [])
-                claim["measure"] = ([r.format(**context) for r in refs] if isinstance(refs, list)
-                                    else refs.format(**context))
+                for field in [f for f in ("measure", "counts", "seeds") if f in claim]:
+                    refs = claim[field]
+                    fill = lambda r: r if r is None else r.format(**context)  # noqa: E731
+                    claim[field] = [fill(r) for r in refs] if isinstance(refs, list) else fill(refs)
             results = claims.Results(Path(p.results) / study)
             made = claims.study_rows(study, listed, results, p.sources[study] == "synthetic",
                                      configuration(study, p.sources[study], p.configuration[study]),
                                      available=set(p.available[study]),
                                      annotated=p.ground_truth.get(study, True))
             stamp = {"commit": commit, "code": provenance.code_hash(p.basedir, study),
-                     "data": provenance.data_checksum(Path(p.results) / study / "raw")}
+                     "data": provenance.data_checksum(Path(p.results) / study / "raw"),
+                     # what the study's conversion left out, said on every row of it
+                     "caveats": claims.coverage_caveats(
+                         Path(p.results) / study / c for c in p.coverage.get(study, []))}
+            if stamp["caveats"]:
+                rule.log.warning("%s: every claim carries the caveat: %s", study, stamp["caveats"])
             rows += [{**row, **stamp} for row in made]
     table = pd.DataFrame(rows, columns=claims.COLUMNS)
     with atomic_path(snakemake.output.csv) as tmp:
         table.to_csv(tmp, index=False)
     with atomic_path(snakemake.output.summary) as tmp:
-        # reST reads a cell starting with "-", "*" or "+" as a list: escape it for the front page
-        shown = table[["study", "id", "claim", "original", "ours", "verdict"]].astype(str)
-        shown = shown.apply(lambda col: col.str.replace(r"^([-*+])", r"\\\1", regex=True))
-        shown.to_csv(tmp, index=False)
+        # the front page reads every cell as reST: escaped so that none becomes markup
+        claims.summary_table(table).to_csv(tmp, index=False)
     with atomic_path(snakemake.output.md) as tmp:
         tmp.write_text(claims.to_markdown(table))
     rule.log.info("%s", table.verdict.str.partition(":")[0].value_counts().to_dict())

@@ -44,26 +44,42 @@ def main(snakemake):
         percentiles=d["percentiles"])
     seed_samples = len(seed) * m["frame"]
     table = evaluate.per_second(audio[seed_samples:], p.rate, reference, n_fft=d["n_fft"])
+    repeats = evaluate.repetition(audio, p.rate, seed_samples, m["frame"])
+    table[["repetition_db", "period"]] = repeats[["repetition_db", "period"]].to_numpy()
     write_table(table, out.drift)
     drift = evaluate.drift(table, ranges, d["measure"], d["consecutive"])
-    drift["level_db"] = evaluate.relative_level_db(table, profile)
+    drift["level_db"] = evaluate.relative_level_db(table, profile[profile.active])
     # how the generated audio sounds, in one number per measure: its mean over the seconds
     drift["mean"] = {name: (float(table[name].mean()) if len(table) else None)
                      for name in evaluate.MEASURES}
+    collapse = evaluate.collapse(table, evaluate.level_band(profile), d["consecutive"])
+    not_comparable = evaluate.generation_not_comparable(trained, collapse)
+    not_measured = evaluate.drift_not_measured(drift, d["percentiles"])
+    not_measured.update({k: v for k, v in not_comparable.items() if k in not_measured})
     write_json(out.metrics, {
-        "study": "continuation", "variant": snakemake.wildcards.variant, "protocol": protocol, "seed_frames": int(len(seed)),
-        "generated_frames": int(steps), "generated_seconds": steps * m["frame"] / p.rate,
-        "seed_samples": int(seed_samples), "drift": drift, "generators": check,
+        "study": "continuation", "variant": snakemake.wildcards.variant, "protocol": protocol,
+        "seed_frames": int(len(seed)), "generated_frames": int(steps),
+        "generated_seconds": steps * m["frame"] / p.rate, "seed_samples": int(seed_samples),
+        "drift": drift, "collapse": collapse, "generation_collapsed": collapse["collapsed"],
+        "collapse_reason": collapse["reason"], "generators": check,
         "non_finite_values": non_finite, "diverged": bool(trained.get("diverged", False)),
-        "not_measured": evaluate.drift_not_measured(drift, d["percentiles"]),
+        "not_measured": not_measured, "not_comparable": not_comparable,
     })
     rule.log.info("drift point %s s (%s; measures %s, %d s in a row); generated level %s dB "
-                  "against the data's; collapsed to silence: %s; stateful generation %.1fx "
-                  "faster than re-running, max difference %.2g", drift["drift_second"],
+                  "against the data's active seconds; stateful generation %.1fx faster than "
+                  "re-running, max difference %.2g", drift["drift_second"],
                   ", ".join(drift["causes"]) or "no drift", ", ".join(drift["measure"]),
                   drift["consecutive"],
                   "-" if drift["level_db"] is None else f"{drift['level_db']:.1f}",
-                  drift["collapsed_to_silence"], check["speedup"], check["max_abs_difference"])
+                  check["speedup"], check["max_abs_difference"])
+    if collapse["collapsed"]:
+        rule.log.warning("WARNING: %s: the claims on the generated audio are not comparable "
+                         "with the original's", collapse["reason"])
+    else:
+        rule.log.info("generation collapsed: no (%d of %d s repeated, %d faint; median "
+                      "repetition %s dB)", collapse["repeated_seconds"], collapse["seconds"],
+                      collapse["faint_seconds"], "-" if collapse["median_repetition_db"] is None
+                      else f"{collapse['median_repetition_db']:.0f}")
     if non_finite:
         rule.log.warning("WARNING: %d generated values are NaN or infinite (written as 0)",
                          non_finite)

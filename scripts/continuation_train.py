@@ -34,21 +34,30 @@ def main(snakemake):
     curve = evaluate.learning_curve_summary(history)
     table = evaluate.baselines({s: prepared.inputs_and_targets(s) for s in ("valid", "test")})
     versus, warning = evaluate.against_baselines(curve["best_valid"], table)
-    test_mse = (float(model.load_model(out.model).evaluate(streams["test"], verbose=0))
+    best = model.load_model(out.model)
+    test_mse = (float(best.evaluate(streams["test"], verbose=0))
                 if prepared.counts()["test"] else None)
+    valid_inputs, valid_targets = prepared.inputs_and_targets("valid")
+    predictions = best.predict(valid_inputs, batch_size=t["batch_size"], verbose=0)
     not_measured = evaluate.curve_not_measured(curve)
     if test_mse is None:
         for key in ("test_mse", "baselines.zero.test", "baselines.repeat_last.test"):
             not_measured[key] = "the test part holds no whole sequence"
-    write_json(out.metrics, {
-        "study": "continuation", "variant": snakemake.wildcards.variant, "protocol": protocol, "scaling": prepared.stats,
-        "recordings": recordings.table(p.rate), "pieces": prepared.piece_records(),
-        "sequences": prepared.counts(), "learning_curve": curve, "test_mse": test_mse,
-        "baselines": table, **versus,
+    metrics = {
+        "study": "continuation", "variant": snakemake.wildcards.variant, "protocol": protocol,
+        "scaling": prepared.stats, "recordings": recordings.table(p.rate),
+        "pieces": prepared.piece_records(), "sequences": prepared.counts(),
+        "learning_curve": curve, "test_mse": test_mse, "baselines": table, **versus,
         "seconds_per_epoch": fitter.seconds / max(1, len(history)),
         "paper_size_parameters": model.parameter_breakdown(16000, 600, 3, m["cell"])["total"],
         **training_record(fitter, net), "not_measured": not_measured,
-    })
+    }
+    # claims whose comparison with the original means nothing here (N3, N4): why
+    metrics["not_comparable"] = evaluate.training_not_comparable(metrics, m)
+    # the intervals over the validation sequences that decide N8 with one seed
+    metrics["sampling_interval"] = evaluate.valid_sampling_intervals(
+        predictions, valid_inputs, valid_targets, versus["best_baseline"])
+    write_json(out.metrics, metrics)
     rule.log.info("valid MSE %.6g at epoch 0, best %.6g (epoch %d), test %s; trivial predictors "
                   "on the same valid sequences: zero %.6g, repeat last frame %.6g",
                   curve["epoch0_valid"], curve["best_valid"], curve["best_epoch"],

@@ -12,8 +12,12 @@ def main(snakemake):
     for key in p.shown:
         if key in document["metrics"]:
             s = document["metrics"][key]
-            rule.log.info("%s: mean %s, 95 %% interval over %d seed(s) [%s, %s]", key,
-                          s["mean"], s["n"], s["low"], s["high"])
+            if s["n"] < 2:
+                rule.log.info("%s: %s from %d seed: no interval over seeds", key, s["mean"],
+                              s["n"])
+            else:
+                rule.log.info("%s: mean %s, 95 %% interval over %d seeds [%s, %s]", key,
+                              s["mean"], s["n"], s["low"], s["high"])
 
 
 rule.run(snakemake, main)  # noqa: F821

@@ -86,7 +86,7 @@ def test_standardisation_original_per_class_clean_from_training_only():
     clean = data.standardisation("clean", audio)
     train = np.concatenate([audio["train"][0], audio["train"][1]])
     expected = (train.mean(), train.std())
-    assert all(np.allclose(clean[s][l], expected) for s in audio for l in (0, 1))
+    assert all(np.allclose(clean[s][line], expected) for s in audio for line in (0, 1))
     # validation statistics must not move the clean protocol's numbers
     audio["validation"][0] *= 100
     assert np.allclose(data.standardisation("clean", audio)["validation"][0], expected)

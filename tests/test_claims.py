@@ -1,6 +1,7 @@
 """The claims table: verdicts from declared rules, on metrics that should pass and fail."""
 
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -89,7 +90,7 @@ def test_every_study_declares_every_claim_of_the_design_with_a_known_rule():
                    "whales": [f"W{i}" for i in range(1, 8)],
                    "orcas": [f"O{i}" for i in range(1, 7)],
                    "sorting": [f"S{i}" for i in range(1, 8)],
-                   "continuation": [f"N{i}" for i in range(1, 9)]}
+                   "continuation": [f"N{i}" for i in range(1, 10)]}
     for p in root.glob("*/claims.yaml"):
         for c in claims.load_claims(p):
             assert claims.describe(c["rule"])
@@ -130,7 +131,7 @@ def test_a_null_measure_is_not_measured_with_its_reason_never_a_crash(gaps, rule
     row, = claims.study_rows("s", [claim(rule, ["a.json:drift.second", "a.json:ok"])], gaps,
                              False, "")
     assert row["verdict"] == "not measured: no drift within the 30 s generated"
-    assert row["ours"] == "- / 0.9"
+    assert row["ours"] == "drift.second: - / ok: 0.9"  # several numbers: each by its key
 
 
 def test_a_nan_measure_without_a_reason_says_which_value_is_absent(gaps):
@@ -318,3 +319,275 @@ def test_a_real_data_claim_on_embedded_data_is_not_testable_even_when_inconclusi
                               False, "")
     assert real["verdict"] == "inconclusive"
     assert synthetic["verdict"] == "not testable on embedded data"
+
+
+# --- one seed: its own sampling interval, or "inconclusive: one seed" ---------------------------
+
+ONE_SEED = "inconclusive: one seed"
+
+
+@pytest.mark.parametrize("rule, values", [
+    ({"kind": "at_least", "value": 0.5}, [agg(0.8)]),
+    ({"kind": "at_most", "value": 0.5}, [agg(0.8)]),
+    ({"kind": "range", "low": 0.0, "high": 0.15}, [agg(0.5625)]),
+    ({"kind": "close", "tolerance": 3.0}, [agg(15.97), agg(7.786)]),
+    ({"kind": "greater"}, [agg(0.9475), agg(0.9025)]),
+    ({"kind": "greater"}, [agg(0.9), 0.5]),  # a seed against a plain number
+    ({"kind": "ordering"}, [agg(0.1), agg(0.5), agg(0.9)]),
+    ({"kind": "at_least", "value": 1}, [agg(0.0)]),  # orcas O2 on one seed
+])
+def test_one_seed_without_a_sampling_interval_decides_nothing(rule, values):
+    verdict, text = claims.judge(rule, values)
+    assert verdict == ONE_SEED
+    assert "95 % CI" not in text and "(1 seed)" in text
+
+
+def test_one_seeds_proportion_is_judged_on_its_wilson_interval(tmp_path):
+    from audiorepro.replicates import aggregate
+
+    # whales W5-like: 0.7775 of 400 validation clips; alone, 0.7775 >= 0.75 would hold
+    doc = aggregate([{"accuracy": 0.7775, "validation": {"n": 400}, "lr": 0.9025}], [1])
+    (tmp_path / "replicates.json").write_text(json.dumps(doc))
+    results = claims.Results(tmp_path)
+    row = {**claim({"kind": "at_least", "value": 0.75}, "replicates.json:metrics.accuracy"),
+           "counts": ["replicates.json:metrics.validation.n"]}
+    made, = claims.study_rows("s", [row], results, False, "")
+    low, high = claims.wilson(311, 400)
+    assert made["verdict"] == "inconclusive"  # the bound lies inside the Wilson interval
+    assert made["ours"] == f"0.7775 (1 seed; Wilson 95 % CI {low:.3f}-{high:.3f}, n = 400)"
+    row = {**claim({"kind": "ordering"}, ["replicates.json:metrics.accuracy",
+                                          "replicates.json:metrics.lr"]),
+           "counts": ["replicates.json:metrics.validation.n"] * 2, "labels": ["a", "b"]}
+    made, = claims.study_rows("s", [row], results, False, "")
+    assert made["verdict"] == "holds" and made["ours"].startswith("a: 0.7775 (1 seed; Wilson")
+    # above_chance on one seed: the Wilson interval, said as one seed's (not "mean of 1 seeds")
+    verdict, text = claims.judge({"kind": "above_chance", "chance": 0.5}, [agg(0.8), agg(400)])
+    assert verdict == "holds" and text.startswith("0.8 (1 seed; Wilson 95 % CI 0.758-0.836")
+    assert text.endswith("n = 400; chance 0.5)")
+    verdict, _ = claims.judge({"kind": "at_chance", "chance": 0.5}, [agg(0.52), agg(100)])
+    assert verdict == "holds"
+
+
+def test_one_seed_with_a_stated_sampling_interval_is_judged_on_it(tmp_path):
+    from audiorepro.replicates import aggregate
+
+    seed = {"valid": 0.013, "baseline": 0.0009,
+            "sampling_interval": {"valid": [0.011, 0.015], "baseline": [0.0008, 0.001]}}
+    doc = aggregate([seed], [1])
+    assert doc["metrics"]["valid"]["sampling"] == [[0.011, 0.015]]
+    (tmp_path / "replicates.json").write_text(json.dumps(doc))
+    row = claim({"kind": "greater"}, ["replicates.json:metrics.valid",
+                                      "replicates.json:metrics.baseline"])
+    made, = claims.study_rows("s", [row], claims.Results(tmp_path), False, "")
+    assert made["verdict"] == "holds"
+    assert made["ours"] == ("valid: 0.013 (1 seed; 95 % sampling interval 0.011-0.015) / "
+                            "baseline: 0.0009 (1 seed; 95 % sampling interval 0.0008-0.001)")
+    # a zero-width sampling interval is none
+    verdict, _ = claims.judge({"kind": "at_least", "value": 0.01},
+                              [{**agg(0.013), "sampling": [[0.013, 0.013]]}])
+    assert verdict == ONE_SEED
+
+
+def test_plain_numbers_of_one_seed_decide_nothing_and_of_the_data_do(tmp_path):
+    # catsdogs C4: ablations.json's means over the ablation's seeds, here one
+    (tmp_path / "ablations.json").write_text(json.dumps(
+        {"filters": {"f5": {"gap": 0.01, "seeds": [1]}, "f10": {"gap": 0.013}},
+         "counts": {"leaks": 10, "clean": 0}}))
+    results = claims.Results(tmp_path)
+    row = {**claim({"kind": "at_least", "value": 0.1}, "ablations.json:filters.f5.gap"),
+           "seeds": "ablations.json:filters.f5.seeds"}
+    made, = claims.study_rows("s", [row], results, False, "")
+    assert made["verdict"] == ONE_SEED and made["ours"] == "0.01 (1 seed)"
+    row["seeds"] = None
+    assert claims.study_rows("s", [row], results, False, "")[0]["verdict"] == "differs"
+    both = {**claim({"kind": "at_least", "value": 0.1},
+                    ["ablations.json:filters.f5.gap", "ablations.json:filters.f10.gap"]),
+            "seeds": ["ablations.json:filters.f5.seeds", None]}  # per measure
+    made, = claims.study_rows("s", [both], results, False, "")
+    assert made["verdict"] == ONE_SEED
+    assert made["ours"] == "filters.f5.gap: 0.01 (1 seed) / filters.f10.gap: 0.013"
+    # a count of the split or the model: no seed moves it, one seed decides
+    leak = claim({"kind": "greater", "depends_on_seed": False},
+                 ["ablations.json:counts.leaks", "ablations.json:counts.clean"])
+    assert claims.judge(leak["rule"], [agg(10), agg(0)])[0] == "holds"
+    assert claims.judge({"kind": "equals", "value": 3951}, [agg(3951)]) == ("holds", "3,951 (1 seed)")
+
+
+def test_sorting_differences_of_one_seed_use_the_runs_samples():
+    from audiorepro.sorting import evaluate, verdicts
+
+    def grid(n_valid, widths=True):
+        runs = []
+        for n, acc, length in ((2, 0.8, 0.01), (5, 0.3, 0.01), (2, 0.76, 0.1)):
+            low, high = claims.wilson(acc * n_valid, n_valid) if widths else (acc, acc)
+            runs.append({"dataset": "music", "sample_length": length, "n_chunks": n,
+                         "pad_mode": "random_per_gap", "encoding": 16, "protocol": "clean",
+                         "accuracy": acc, "ci_low": low, "ci_high": high, "chance": 1 / n,
+                         "above_chance": low > 1 / n, "permutation_accuracy": 0.0,
+                         "permutation_chance": 0.5, "n_valid": n_valid, "positions": n_valid * n})
+        return runs
+
+    for n_valid, s6 in ((4000, "supported"), (100, "inconclusive")):
+        runs = grid(n_valid)
+        judged = verdicts.claims(evaluate.collect(runs), runs=evaluate.per_seed_table(runs))
+        judged = judged.set_index("id")
+        assert judged.loc["S5", "verdict"] == "supported"
+        row = judged.loc["S6"]  # skill 0.6 against 0.52: clear on 4,000 samples, not on 100
+        assert row.verdict == s6 and "one seed: 95 % interval over its runs' validation" in row.note
+        assert row.difference_low < row.difference < row.difference_high
+    # runs without a width to their intervals leave one seed no interval at all
+    runs = grid(100, widths=False)
+    judged = verdicts.claims(evaluate.collect(runs), runs=evaluate.per_seed_table(runs))
+    row = judged.set_index("id").loc["S6"]
+    assert row.verdict == ONE_SEED and row.difference_low is None
+    verdict, text = claims.judge({"kind": "judged", "text": "t"}, [ONE_SEED, 0.08, None, None])
+    assert (verdict, text) == (ONE_SEED, "0.080")
+
+
+# --- not comparable ---------------------------------------------------------------------------------
+
+def test_a_claim_not_comparable_at_this_size_says_why_with_our_number(results):
+    rule = {"kind": "not_comparable", "reason": "a 0.6-M CPU model against the 55-M one on a K40"}
+    row, = claims.study_rows("s", [claim(rule, f"{M}:accuracy", True)], results, True, "")
+    assert row["verdict"] == "not comparable: a 0.6-M CPU model against the 55-M one on a K40"
+    assert row["ours"] == "0.8" and row["rule"] == "not comparable at this size [real data only]"
+
+
+def test_a_results_file_marks_a_measure_not_comparable(tmp_path):
+    from audiorepro.replicates import aggregate
+
+    seeds = [{"fall": 0.9, "drift": None, "not_comparable": {"fall": "the network learned nothing"},
+              "not_measured": {"drift": "no drift"}},
+             {"fall": 0.8, "drift": None, "generation": {}}]
+    doc = aggregate(seeds, [1, 2])
+    assert doc["not_comparable"] == {"metrics.fall": "the network learned nothing (seed 1)"}
+    assert "not_comparable.fall" not in doc["metrics"]
+    (tmp_path / "replicates.json").write_text(json.dumps(doc))
+    (tmp_path / "plain.json").write_text(json.dumps(
+        {"drift": None, "not_comparable": {"drift": "generation collapsed"}}))
+    results = claims.Results(tmp_path)
+    rows = claims.study_rows("s", [
+        claim({"kind": "range", "low": 0.15, "high": 0.35}, "replicates.json:metrics.fall"),
+        claim({"kind": "range", "low": 30, "high": 70}, "plain.json:drift"),
+        claim({"kind": "at_least", "value": 0.5}, "replicates.json:metrics.fall", True),
+    ], results, True, "")
+    assert [r["verdict"] for r in rows] == [
+        "not comparable: the network learned nothing (seed 1)",
+        "not comparable: generation collapsed",  # before "not measured"
+        "not comparable: the network learned nothing (seed 1)"]  # before "not testable"
+    assert rows[0]["ours"].startswith("0.85 (mean of 2 seeds") and rows[1]["ours"] == "-"
+
+
+# --- labels -------------------------------------------------------------------------------------
+
+def test_every_number_of_ours_says_what_it_measures(results, tmp_path):
+    rule = {"kind": "greater"}
+    labelled = {**claim(rule, [f"{M}:accuracy", f"{M}:low"]), "labels": ["model", "floor"]}
+    row, = claims.study_rows("s", [labelled], results, False, "")
+    assert row["ours"] == "model: 0.8 / floor: 0.35"
+    row, = claims.study_rows("s", [claim(rule, [f"{M}:accuracy", f"{M}:low"])], results, False, "")
+    assert row["ours"] == "accuracy: 0.8 / low: 0.35"  # no labels: each by its key
+    assert claims.default_labels(["models/a/replicates.json:metrics.acc",
+                                  "models/b/replicates.json:metrics.acc"]) == ["a acc", "b acc"]
+    row, = claims.study_rows("s", [claim({"kind": "at_least", "value": 0.1}, f"{M}:accuracy")],
+                             results, False, "")
+    assert row["ours"] == "0.8"  # one number: the measure column says what it is
+    bad = tmp_path / "claims.yaml"
+    bad.write_text("- {id: X1, claim: c, source: s, original: o, measure: [a.json:x, a.json:y],\n"
+                   "   labels: [only one], rule: {kind: greater}}\n")
+    with pytest.raises(InputError, match="X1: labels must list 2 entries, one per number shown"):
+        claims.load_claims(bad)
+    bad.write_text("- {id: X1, claim: c, source: s, original: o, measure: a.json:x,\n"
+                   "   counts: [b.json:n], rule: {kind: at_least, value: 1}}\n")
+    with pytest.raises(InputError, match="X1: b.json:n reads a file that none of its measures"):
+        claims.load_claims(bad)
+
+
+def test_the_studies_label_every_row_of_several_numbers():
+    from pathlib import Path
+
+    root = Path(claims.__file__).parent
+    for study in ("catsdogs", "whales", "sorting", "orcas"):
+        for c in claims.load_claims(root / study / "claims.yaml"):
+            refs = c.get("measure", [])
+            if isinstance(refs, list) and len(refs) > 1 and c["rule"]["kind"] not in (
+                    "above_chance", "at_chance", "judged"):
+                assert c.get("labels"), f"{study} {c['id']}"
+
+
+# --- coverage caveats, and cells that cannot make markup ------------------------------------------
+
+def test_a_study_that_lost_recordings_says_so_on_every_row(tmp_path, results):
+    import compare_claims
+
+    (tmp_path / "convert.json").write_text(json.dumps(
+        {"kept": 4, "total": 19, "what": "annotated stretches",
+         "warnings": ["15 of 19 annotated stretches were skipped as too short."]}))
+    (tmp_path / "fine.json").write_text(json.dumps(
+        {"kept": 3, "total": 3, "what": "recordings", "warnings": []}))
+    caveat = claims.coverage_caveats([tmp_path / "convert.json", tmp_path / "fine.json"])
+    assert caveat == "15 of 19 annotated stretches were skipped as too short."
+    assert claims.coverage_caveats([tmp_path / "fine.json"]) == ""
+    (tmp_path / "bad.json").write_text('{"warnings": "oops"}')
+    with pytest.raises(InputError, match="bad.json: is not a coverage file"):
+        claims.coverage_caveats([tmp_path / "bad.json"])
+    rows = claims.study_rows("s", [claim({"kind": "at_least", "value": 0.5}, f"{M}:accuracy")] * 2,
+                             results, False, "")
+    rows = [{**r, "id": f"X{i}", "caveats": caveat} for i, r in enumerate(rows)]
+    table = pd.DataFrame(rows, columns=claims.COLUMNS)
+    assert claims.COLUMNS[-1] == "caveats"
+    text = claims.to_markdown(table)
+    assert "| verdict | rule | caveats |" in text and text.count("15 of 19 annotated") == 2
+    front = claims.summary_table(table)
+    assert list(front.columns) == ["study", "id", "claim", "original", "ours", "verdict"]
+    assert front.ours[0] == r"0\.8 \(caveat\: 15 of 19 annotated stretches were skipped as too short\.\)"
+    # a table written before the column existed compares with one that has it
+    (tmp_path / "new").mkdir()
+    table.to_csv(tmp_path / "new" / "claims.csv", index=False)
+    table.drop(columns=["caveats"]).to_csv(tmp_path / "old.csv", index=False)
+    changes = claims.compare(claims.read_table(tmp_path / "old.csv"),
+                             claims.read_table(tmp_path / "new"))
+    assert changes.values.tolist() == [["s", "X0", "caveats", "", caveat],
+                                       ["s", "X1", "caveats", "", caveat]]
+    assert compare_claims.main([str(tmp_path / "old.csv"), str(tmp_path / "new")]) == 0
+
+
+HOSTILE = "</script><img src=x onerror=alert(1)> a|b `code` *em* [x](javascript:alert(1)) \\ &amp;"
+
+
+def test_markdown_cells_make_no_markup():
+    row = {c: "" for c in claims.COLUMNS}
+    table = pd.DataFrame([{**row, "study": "s", "id": "X1", "claim": HOSTILE,
+                           "ours": "evil.wav\nnext | line", "verdict": "not measured: _x_ tape"}],
+                         columns=claims.COLUMNS)
+    text = claims.to_markdown(table)
+    line = text.splitlines()[-1]
+    assert "<" not in text and ">" not in line.replace("&gt;", "")
+    assert "&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;" in line
+    assert r"a\|b" in line and r"\`code\`" in line and r"\*em\*" in line and r"\[x\]" in line
+    assert r" \\ &amp;amp;" in line and r"evil.wav next \| line" in line and r"\_x\_" in line
+    cells = [c for c in re.split(r"(?<!\\)\|", line)[1:-1]]
+    assert len(cells) == 7  # study, id, claim, original, ours, verdict, rule: no cell split
+
+
+def test_front_page_cells_make_no_rest_markup(tmp_path):
+    from docutils.core import publish_parts
+
+    row = {c: "" for c in claims.COLUMNS}
+    evil = ["javascript:alert(1)", "`x <javascript:alert(1)>`_", "|sub| [1]_ x_",
+            "- a list", "a\n\n.. raw:: html\n\n   <b>raw</b>", HOSTILE]
+    table = pd.DataFrame([{**row, "study": "s", "id": f"X{i}", "claim": cell, "ours": "0.5",
+                           "verdict": "holds"} for i, cell in enumerate(evil)],
+                         columns=claims.COLUMNS)
+    claims.summary_table(table).to_csv(tmp_path / "front.csv", index=False)
+    source = f".. csv-table:: t\n   :file: {tmp_path / 'front.csv'}\n   :header-rows: 1\n"
+    html = publish_parts(source, writer="html", settings_overrides={
+        "raw_enabled": True, "file_insertion_enabled": True, "report_level": 5})["body"]
+    for tag in ("<a ", "<img", "<b>", "<ul", "<em", "<script", "problematic", "<cite"):
+        assert tag not in html, tag
+    cells = re.findall(r"<td>(.*?)</td>", html, flags=re.S)
+    import html as html_module
+
+    assert html_module.unescape(cells[0]) == "s"
+    shown = [html_module.unescape(c) for c in cells[2::6]]
+    assert shown == [" ".join(c.split()) for c in evil]  # each reads as written, on one line

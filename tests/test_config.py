@@ -313,7 +313,7 @@ def test_lint_is_clean_and_rules_are_snakefmt_formatted(tmp_path):
 
 
 def _pins(path):
-    return {l.strip() for l in path.read_text().splitlines() if "==" in l and not l.startswith("#")}
+    return {line.strip() for line in path.read_text().splitlines() if "==" in line and not line.startswith("#")}
 
 
 def _env_pins(path):
@@ -353,7 +353,7 @@ def test_conda_environments_are_the_lock_without_development_tools():
 
 
 def _pins_of(text):
-    return [l.split("==")[0] for l in text.splitlines() if "==" in l and not l.startswith("#")]
+    return [line.split("==")[0] for line in text.splitlines() if "==" in line and not line.startswith("#")]
 
 
 # --- settings that could only fail inside a job are refused at start-up ---------------------------

@@ -596,3 +596,180 @@ def test_the_schema_takes_a_measure_or_a_list_and_refuses_unknown_ones():
         bad["continuation"]["drift"]["measure"] = measure
         with pytest.raises(ConfigError, match="config key continuation.drift.measure"):
             validate_config(bad, ROOT / "config" / "schema.yaml")
+
+
+# --- collapse of the generation, and the claims that rest on it -----------------------------------
+
+
+def _generated(samples, rate, generation, seed_seconds=2):
+    """(per-second table with the repetition columns, whole audio): ``generation`` (int16) after
+    ``seed_seconds`` of the data as its seed, as the generate rule measures it."""
+    seed = samples[: seed_seconds * rate]
+    audio = np.concatenate([seed, np.asarray(generation).astype(np.int16)])
+    table = evaluate.per_second(audio[len(seed):], rate)
+    repeats = evaluate.repetition(audio, rate, len(seed), frame=400)
+    table[["repetition_db", "period"]] = repeats[["repetition_db", "period"]].to_numpy()
+    return table, audio
+
+
+@pytest.fixture(scope="module")
+def song_with_silence(music_30s):
+    """Real-like data: 4 s of digital silence, 22 s of music, a 4-s fade-out."""
+    samples, rate, _ = music_30s
+    fade = (samples[22 * rate: 26 * rate] * np.linspace(1, 0, 4 * rate)).astype(np.int16)
+    return np.concatenate([np.zeros(4 * rate, np.int16), samples[: 22 * rate], fade]), rate
+
+
+def test_a_frame_repeated_under_the_music_collapses_by_repetition(music_30s):
+    samples, rate, _ = music_30s
+    _, _, profile = evaluate.data_profile(samples, rate)
+    band = evaluate.level_band(profile)
+    frame = samples[10 * rate: 10 * rate + 400]
+    buzz = np.tile(frame * 10 ** (-27 / 20), 10 * rate // 400)  # 27 dB below, 10 s
+    table, _ = _generated(samples, rate, buzz)
+    result = evaluate.collapse(table, band, consecutive=3)
+    assert result["collapsed"] and result["collapse_second"] == 0 and "repetition" in result["causes"]
+    assert result["repeated_seconds"] == 9 and result["period"] == 400  # the seed ends second 0
+    assert result["median_repetition_db"] < -90  # int16 rounding only
+    assert result["collapsed_seconds"] == 10 and "second 0" in result["reason"]
+    # the same loop at the music's own level: repetition alone catches it
+    loud = evaluate.collapse(_generated(samples, rate, np.tile(frame, 10 * rate // 400))[0], band)
+    assert loud["causes"] == ["repetition"] and loud["collapse_second"] == 1
+    assert "repeat one period of 400 samples" in loud["reason"]
+
+
+def test_silence_collapses_by_level_and_music_does_not_collapse(music_30s):
+    samples, rate, _ = music_30s
+    _, _, profile = evaluate.data_profile(samples[: 20 * rate], rate)
+    band = evaluate.level_band(profile)
+    silent = evaluate.collapse(_generated(samples, rate, np.zeros(6 * rate))[0], band)
+    assert silent["collapsed"] and silent["causes"] == ["level"] and silent["faint_seconds"] == 6
+    assert silent["repeated_seconds"] == 0 and "below the 5th percentile" in silent["reason"]
+    # music the model never saw (the last 10 s), chords held for seconds: not a collapse
+    music_left = evaluate.collapse(_generated(samples, rate, samples[20 * rate:])[0], band)
+    assert not music_left["collapsed"] and music_left["reason"] is None
+    assert music_left["repeated_seconds"] == 0 and music_left["collapsed_seconds"] == 0
+    assert music_left["median_repetition_db"] > -20
+
+
+def test_the_level_band_and_ranges_leave_out_a_silent_intro_and_the_fade_tail(song_with_silence,
+                                                                             music_30s):
+    samples, rate = song_with_silence
+    _, ranges, profile = evaluate.data_profile(samples, rate)
+    assert not profile.active[:4].any() and profile.active[4:26].all()
+    music_rms = evaluate.per_second(music_30s[0][: 22 * rate], rate).rms
+    band = evaluate.level_band(profile)
+    assert band["active_seconds"] == len(profile) - 4 and band["percentiles"] == [5.0, 95.0]
+    assert band["band"][0] > 0.3 * music_rms.min() and band["band"][1] <= music_rms.max()
+    assert ranges["rms"][0] > 0.1 * music_rms.min()  # not the silent intro's zero
+    # a buzz 27 dB under the music now drifts by level and collapses; music does not
+    reference, ranges, profile = evaluate.data_profile(samples, rate)
+    frame = samples[10 * rate: 10 * rate + 400]
+    table, _ = _generated(samples[4 * rate:], rate, np.tile(frame * 10 ** (-27 / 20), 200))
+    assert evaluate.drift(table, ranges, "rms")["drift_second"] == 0
+    assert evaluate.collapse(table, evaluate.level_band(profile))["collapsed"]
+    table, _ = _generated(samples[4 * rate:], rate, samples[16 * rate: 26 * rate])
+    assert not evaluate.collapse(table, evaluate.level_band(profile))["collapsed"]
+
+
+def _training_metrics(beats=True, frame=400, units=128, layers=3):
+    history = pd.DataFrame({"epoch": range(4), "loss": [0.02, 0.018, 0.017, 0.016],
+                            "val_loss": [0.02, 0.019, 0.018, 0.0175]})
+    curve = evaluate.learning_curve_summary(history)
+    zero = 0.019 if beats else 0.015
+    table = {"zero": {"valid": zero, "test": zero}, "repeat_last": {"valid": 0.03, "test": 0.03}}
+    versus, _ = evaluate.against_baselines(curve["best_valid"], table)
+    metrics = {"learning_curve": curve, "baselines": table, **versus, "seconds_per_epoch": 1.5,
+               "paper_size_parameters": 55_232_200, "parameters": {"total": 1234},
+               "device": {"backend": "tensorflow", "accelerator": "cpu"}, "not_measured": {}}
+    settings = {"frame": frame, "units": units, "layers": layers}
+    metrics["not_comparable"] = evaluate.training_not_comparable(metrics, settings)
+    metrics["sampling_interval"] = {"learning_curve.best_valid": [0.017, 0.018],
+                                    "best_baseline_valid": [zero - 0.0005, zero + 0.0005]}
+    return metrics
+
+
+def test_n8s_measures_carry_bootstrap_intervals_over_the_validation_sequences():
+    rng = np.random.default_rng(3)
+    targets = rng.normal(0, 1, (40, 4, 5))
+    inputs = targets + rng.normal(0, 0.5, targets.shape)
+    predictions = targets + rng.normal(0, 0.3, targets.shape)
+    found = evaluate.valid_sampling_intervals(predictions, inputs, targets, "repeat_last")
+    model = evaluate.sequence_mse(predictions, targets)
+    assert model.shape == (40,) and model.mean() == pytest.approx(0.09, rel=0.2)
+    low, high = found["learning_curve.best_valid"]
+    assert low < model.mean() < high and high - low < 0.05
+    low, high = found["best_baseline_valid"]
+    assert low < evaluate.sequence_mse(inputs, targets).mean() < high
+    zero = evaluate.valid_sampling_intervals(predictions, inputs, targets, "zero")
+    assert zero["best_baseline_valid"][0] < 1.0 < zero["best_baseline_valid"][1]
+    assert evaluate.valid_sampling_intervals(predictions[:1], inputs[:1], targets[:1], "zero") == {}
+
+
+def test_a_small_model_and_a_network_that_learned_nothing_are_not_comparable():
+    learned = _training_metrics()
+    assert list(learned["not_comparable"]) == ["seconds_per_epoch"]
+    assert "a 1,234-parameter model (frame 400, 3 x LSTM(128)) timed on tensorflow/cpu" in \
+        learned["not_comparable"]["seconds_per_epoch"]
+    assert _training_metrics(frame=16000, units=600)["not_comparable"] == {}  # paper size
+    nothing = _training_metrics(beats=False, frame=16000, units=600)["not_comparable"]
+    assert set(nothing) == {"learning_curve.valid_fall", "seconds_per_epoch"}
+    assert nothing["learning_curve.valid_fall"].startswith(
+        "the network learned nothing: its best valid MSE 0.0175 is not below that of zero "
+        "(0.015)")
+    collapsed = {"reason": "the generated audio collapsed from second 0: ..."}
+    assert evaluate.generation_not_comparable(_training_metrics(beats=False), collapsed)[
+        "drift.drift_second"].startswith("the network learned nothing")
+    assert evaluate.generation_not_comparable(_training_metrics(), collapsed) == dict.fromkeys(
+        evaluate.GENERATION_KEYS, collapsed["reason"])
+    assert evaluate.generation_not_comparable(_training_metrics(), {"reason": None}) == {}
+
+
+def _claims_rows(tmp_path, training, generation):
+    """The continuation claims table of one seed's metrics and generation files."""
+    import json
+
+    from audiorepro import claims, replicates
+
+    seed_dir = tmp_path / "models" / "original" / "seed1"
+    seed_dir.mkdir(parents=True)
+    paths = [seed_dir / "metrics.json", seed_dir / "generation.json"]
+    for path, document in zip(paths, (training, generation)):
+        path.write_text(json.dumps(document))
+    replicates.collect(paths, [1], tmp_path / "models/original/replicates.json",
+                       files=["metrics.json", "generation.json"])
+    rows = claims.study_rows("continuation", claims.load_claims(
+        evaluate.__file__.replace("evaluate.py", "claims.yaml")), claims.Results(tmp_path),
+        False, "", available=["models/original/replicates.json"])
+    return {r["id"]: r for r in rows}
+
+
+def _generation(training, music, rate, buzz):
+    samples = music[: 20 * rate]
+    reference, ranges, profile = evaluate.data_profile(samples, rate)
+    generated = np.tile(samples[10 * rate: 10 * rate + 400] * 10 ** (-27 / 20), 75 * 40) if buzz \
+        else music[20 * rate:]
+    table, _ = _generated(samples, rate, generated)
+    table["spectral_distance"] = evaluate.per_second(
+        _generated(samples, rate, generated)[1][2 * rate:], rate, reference).spectral_distance
+    drift = evaluate.drift(table, ranges)
+    drift["mean"] = {m: float(table[m].mean()) for m in evaluate.MEASURES}
+    collapsed = evaluate.collapse(table, evaluate.level_band(profile))
+    return {"drift": drift, "collapse": collapsed, "generation_collapsed": collapsed["collapsed"],
+            "not_measured": evaluate.drift_not_measured(drift, [1, 99]),
+            "not_comparable": evaluate.generation_not_comparable(training, collapsed)}
+
+
+def test_claims_on_a_collapsed_generation_or_a_network_that_learned_nothing(tmp_path, music_30s):
+    samples, rate, _ = music_30s
+    learned = _training_metrics()
+    rows = _claims_rows(tmp_path / "collapsed", learned,
+                        _generation(learned, samples, rate, buzz=True))
+    assert rows["N9"]["verdict"] == "differs" and rows["N8"]["verdict"] != "differs"
+    assert rows["N5"]["verdict"].startswith("not comparable: the generated audio collapsed")
+    assert rows["N4"]["verdict"].startswith("not comparable: a 1,234-parameter model")
+    nothing = _training_metrics(beats=False)
+    rows = _claims_rows(tmp_path / "nothing", nothing, _generation(nothing, samples, rate, False))
+    for claim in ("N3", "N5"):
+        assert rows[claim]["verdict"].startswith("not comparable: the network learned nothing")
+    assert rows["N8"]["verdict"] == "differs" and rows["N9"]["verdict"] == "holds"

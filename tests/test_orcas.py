@@ -241,6 +241,53 @@ def test_pick_stretch_prefers_whistles_without_speech():
     assert 2.0 <= start and end <= 2.6 + 1e-9
 
 
+def test_the_whistle_stretch_has_background_around_it_and_no_speech_column_without_speech():
+    rng = np.random.default_rng(2)
+    # tape 1 is whistles end to end from 0 to 4 s; tape 2 has one whistle at 6-7 s, speech later
+    truth = pd.DataFrame({"file": ["positive/01.mp3"] * 8 + ["negative/01.mp3"],
+                          "kind": ["whistle"] * 9,
+                          "start": [0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 6.0],
+                          "end": [0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 7.0]})
+    scans = {name: rng.normal(size=(10_000, 3)) for name in ("positive/01.wav", "negative/01.wav")}
+    audio = {name: rng.normal(0, 0.1, 10 * RATE) for name in scans}
+    names = {"positive/01.wav": "positive/01.mp3", "negative/01.wav": "negative/01.flac"}
+    metrics = {"ranking": [1, 0], "best_unit": 1, "correlations": [0.1, 0.5, 0.0]}
+    columns, labels, title = figures.whistles_columns("lstm", metrics, scans, truth,
+                                                      audio.__getitem__, 2.0, names=names)
+    assert len(columns) == 1 and title.startswith("no speech annotated")  # no "speech" panel
+    (whistle,) = columns
+    assert whistle["title"] == "whistle: negative/01.flac 5.5-7.5 s"
+    assert whistle["whistles"] == [(0.5, 1.5)]  # background before and after it
+    fig = figures.whistles_figure(columns, labels, RATE, title=title)
+    assert len(fig.axes) == 3 and fig._suptitle.get_text() == title
+    # with speech annotated, the speech column comes back, titled by its path
+    speech = pd.concat([truth, pd.DataFrame({"file": ["negative/01.mp3"], "kind": ["speech"],
+                                             "start": [8.0], "end": [9.5]})])
+    columns, _, title = figures.whistles_columns("lstm", metrics, scans, speech,
+                                                 audio.__getitem__, 2.0, names=names)
+    assert title is None and [c["title"].split(":")[0] for c in columns] == ["whistle", "speech"]
+    assert columns[1]["title"].startswith("speech: negative/01.flac")
+    # a recording name as matplotlib would not draw it is escaped
+    assert figures.shown_name("a.wav", {"a.wav": "take $1$.wav"}) == r"take \$1\$.wav"
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
+def test_pick_stretch_margin_keeps_background_at_both_ends():
+    truth = pd.DataFrame({"file": ["t.mp3"] * 2, "kind": ["whistle"] * 2,
+                          "start": [0.0, 5.0], "end": [3.0, 5.5]})
+    assert evaluate.pick_stretch(truth, "t.wav", "whistle", 2.0, 8.0) == pytest.approx((0.0, 2.0))
+    start, end, key = evaluate.pick_stretch(truth, "t.wav", "whistle", 2.0, 8.0, margin=0.5,
+                                            with_key=True)
+    assert start <= 4.5 and end >= 6.0 and key[:2] == (True, 5)
+    # no stretch has that much background: the longest at its shorter end
+    dense = pd.DataFrame({"file": ["t.mp3"], "kind": ["whistle"], "start": [0.2], "end": [1.8]})
+    start, end, key = evaluate.pick_stretch(dense, "t.wav", "whistle", 2.0, 2.0, margin=0.5,
+                                            with_key=True)
+    assert (start, end) == (0.0, 2.0) and key[0]
+
+
 # ---------------------------------------------------------------- synthetic tapes
 BUSY = dict(orca_active_seconds=1e9, orca_quiet_seconds=1e-9, whistles_per_second=2.0,
             speech_seconds=(1.0, 1.5), boat_fraction=1.0, boat_pass_seconds=(1.0, 2.0))
@@ -432,7 +479,7 @@ def test_figures_without_annotations(tmp_path):
         columns=["file", "kind", "start", "end"]), audio.__getitem__, 0.2)
     assert title.startswith("no annotations") and "activation variance" in title
     assert [c["title"].split(":")[0] for c in columns] == ["unit 2 highest", "unit 2 lowest"]
-    assert columns[0]["title"].endswith("b 0.4-0.6 s") and "a 2." in columns[1]["title"]
+    assert columns[0]["title"].endswith("b.wav 0.4-0.6 s") and "a.wav 2." in columns[1]["title"]
     assert all(c["whistles"] == [] for c in columns)
     assert columns[0]["tracks"].shape == (200, 2) and columns[0]["tracks"][:, 0].min() > 5
     assert labels[0].startswith("lstm unit 2\nstd = ")

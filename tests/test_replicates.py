@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 
 from audiorepro import replicates
@@ -16,13 +17,14 @@ def test_numbers_flattens_metrics_by_the_keys_claims_use():
                                            "nested.list.-2": 1.0, "nested.list.-1": 2.0}
 
 
-def test_summary_gives_the_t_interval_over_seeds_and_a_point_for_one():
+def test_summary_gives_the_t_interval_over_seeds_and_none_for_one():
     s = replicates.summary([0.8, 0.9, 0.85])
     assert s["mean"] == pytest.approx(0.85) and s["sd"] == pytest.approx(0.05)
     half = 4.302652729911275 * 0.05 / 3 ** 0.5
     assert (s["low"], s["high"]) == pytest.approx((0.85 - half, 0.85 + half))
-    one = replicates.summary([0.7])
-    assert (one["low"], one["mean"], one["high"], one["sd"]) == (0.7, 0.7, 0.7, 0.0)
+    # one seed has no spread nor interval over seeds: none is made up (not a zero-width one)
+    one = replicates.summary([0.7, float("nan")])
+    assert (one["low"], one["mean"], one["high"], one["sd"], one["n"]) == (None, 0.7, None, None, 1)
     none = replicates.summary([float("nan")])
     assert none["mean"] is None and none["values"] == [None]
 
@@ -58,3 +60,53 @@ def test_the_device_the_seeds_trained_on_is_kept_for_the_claims_table():
     doc = replicates.aggregate([{"acc": 0.5, "device": device}, {"acc": 0.6, "device": device}],
                                [1, 2])
     assert doc["device"] == device and "device.cpus" not in doc["metrics"]
+
+
+def test_a_seeds_statements_about_its_numbers_reach_the_replicates(tmp_path):
+    # the second file's statements go under its stem, as its numbers do
+    (tmp_path / "m.json").write_text(json.dumps(
+        {"mse": 0.01, "sampling_interval": {"mse": [0.008, 0.012]},
+         "not_comparable": {"mse": "the network learned nothing"}}))
+    (tmp_path / "g.json").write_text(json.dumps(
+        {"drift": {"second": None}, "not_measured": {"drift.second": "none within 30 s"},
+         "not_comparable": {"drift.second": "generation collapsed"},
+         "sampling_interval": {"level": [1.0, 2.0]}, "level": 1.5}))
+    doc = replicates.collect([tmp_path / "m.json", tmp_path / "g.json"], [7],
+                             tmp_path / "r.json", files=["metrics.json", "generation.json"])
+    assert doc["metrics"]["mse"]["sampling"] == [[0.008, 0.012]]
+    assert doc["metrics"]["generation.level"]["sampling"] == [[1.0, 2.0]]
+    assert doc["not_comparable"] == {"metrics.mse": "the network learned nothing (seed 7)",
+                                     "metrics.generation.drift.second":
+                                         "generation collapsed (seed 7)"}
+    assert doc["not_measured"] == {"metrics.generation.drift.second": "none within 30 s (seed 7)"}
+    assert not any("sampling_interval" in k or "not_comparable" in k for k in doc["metrics"])
+    assert doc["metrics"]["mse"]["low"] is None  # one seed: no interval over seeds
+
+
+def test_bootstrap_gives_a_repeatable_sampling_interval():
+    values = np.random.default_rng(0).normal(1.0, 0.5, 400)
+    low, high = replicates.bootstrap(values)
+    se = values.std(ddof=1) / np.sqrt(len(values))
+    assert low < values.mean() < high and high - low == pytest.approx(2 * 1.96 * se, rel=0.15)
+    assert replicates.bootstrap(values) == (low, high)
+    assert replicates.bootstrap([1.0]) is None
+
+
+def test_one_proportion_interval_of_one_seed_is_wilson():
+    assert replicates.proportion_interval([0.75], [12]) == pytest.approx(replicates.wilson(9, 12))
+    assert replicates.proportion_interval([0.75], [None]) == (None, None)
+
+
+@pytest.mark.parametrize("seeds, title", [
+    ([1], "w: v\n1 seed (1): its value; one seed gives no interval over seeds"),
+    ([1, 2, 3], "w: v\n3 seeds (1, 2, 3): dots, mean and 95 % interval over seeds"),
+])
+def test_the_spread_figure_claims_an_interval_only_over_several_seeds(seeds, title):
+    from audiorepro import plots
+
+    doc = replicates.aggregate([{"acc": 0.5 + 0.1 * s} for s in seeds], seeds)
+    fig = plots.replicate_spread(doc, {"acc": "accuracy"}, "w: v")
+    assert fig.axes[0].get_title() == title
+    lines = [line for line in fig.axes[0].get_lines() if len(set(line.get_ydata())) == 1]
+    assert len(lines) == (0 if len(seeds) == 1 else 1)  # the interval over seeds, a flat line
+    plots.plt.close(fig)

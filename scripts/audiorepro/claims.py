@@ -10,27 +10,47 @@ with (``file:key`` references into the study's results folder) and its rule. Rul
 ``strict`` or not), ``above_chance``/``at_chance`` (a proportion with its count: the 95 % Wilson
 interval lies above chance / contains it), ``figure`` (qualitative: the reviewer checks the
 named figure), ``judged`` (the study's own evaluation decided, by the rule in ``text``: the
-measures are its verdict, value and interval), ``not_run`` (``reason``). A claim with ``real_data: true`` is about numbers of the
-original data set: on embedded (synthetic) data its verdict is "not testable on embedded data",
-though our number is shown. A claim with ``needs: annotations`` reads whistle or speech
-annotations: on real recordings without annotation tables its verdict is "not testable: no
-annotations". A measure that is null (or NaN) gives "not measured: <why>", the reason taken from
-the results file's top-level ``not_measured`` mapping (dotted key: reason) where it gives one. A
-measure read from a results file that says ``"diverged": true`` gives "training diverged",
-never "holds". Rules are written beside the claims and never tuned to the results.
+measures are its verdict, value and interval), ``not_run`` (``reason``), ``not_comparable``
+(``reason``: the comparison means nothing at this model size; our numbers are shown). A claim
+with ``real_data: true`` is about numbers of the original data set: on embedded (synthetic) data
+its verdict is "not testable on embedded data", though our number is shown. A claim with
+``needs: annotations`` reads whistle or speech annotations: on real recordings without
+annotation tables its verdict is "not testable: no annotations". A measure that is null (or
+NaN) gives "not measured: <why>", the reason taken from the results file's top-level
+``not_measured`` mapping (dotted key: reason) where it gives one; a measure the file's
+top-level ``not_comparable`` mapping names (dotted key: why, e.g. "generation collapsed")
+gives "not comparable: <why>". A measure read from a results file that says ``"diverged":
+true`` gives "training diverged", never "holds". Rules are written beside the claims and never
+tuned to the results.
+
+No verdict rests on a zero-width interval. A measure over seed replicates is judged on its 95 %
+interval over seeds; with one seed there is none, and the seed's own sampling interval takes its
+place: the Wilson interval of a proportion whose sample count the claim names (``counts:``, one
+reference or null per measure; ``above_chance``/``at_chance`` name it as their second measure),
+or the interval the results file states for the key (``sampling_interval``: dotted key: [low,
+high], e.g. a bootstrap over validation samples). Without one the verdict is "inconclusive: one
+seed". Plain numbers that rest on seeds say how many with ``seeds:`` (a reference to their list
+or count, or a list of such references or nulls, one per measure). ``equals`` (an exact count) and a rule with ``depends_on_seed: false`` (a property of
+the data or the model that no seed moves) need no interval. ``labels:`` (one per number shown)
+say what each number of the "ours" column measures; without them, a row of several numbers
+names each by its key.
 """
 
 import json
 import math
+import re
+import string
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
 from .errors import InputError
-from .replicates import proportion_interval, wilson
+from .replicates import ONE_SEED, proportion_interval, wilson
 
 HOLDS, DIFFERS = "holds", "differs"
+NO_SAMPLES = "inconclusive: no samples"
+NOT_COMPARABLE = "not comparable"
 NOT_TESTABLE = "not testable on embedded data"
 NOT_RUN, SEE_FIGURE, NOT_BUILT = "not run", "see figure", "study not built yet"
 NOT_IN_CONFIG = "not in this configuration"
@@ -39,7 +59,10 @@ NOT_MEASURED = "not measured"
 INCONCLUSIVE = "inconclusive"
 DIVERGED = "training diverged"
 COLUMNS = ["study", "id", "claim", "source", "original", "measure", "ours", "verdict", "rule",
-           "configuration", "device", "commit", "code", "data"]
+           "configuration", "device", "commit", "code", "data", "caveats"]
+# rules whose measures are judged on intervals, and how many of the shown numbers they need
+INTERVAL_RULES = {"range": 1, "at_least": 1, "at_most": 1, "equals": 1, "above_chance": 1,
+                  "at_chance": 1, "close": 2, "greater": None, "ordering": None}
 # what each row rests on (audiorepro.provenance): `make compare` sets two tables side by side
 PROVENANCE = ["commit", "code", "data"]
 
@@ -86,15 +109,19 @@ class Results:
                 raise InputError(self.folder / name, f"has no {key!r} (needed by the claims table)")
         return data
 
+    def statement(self, ref, what):
+        """What the JSON file of ``ref`` states about its key under the top-level mapping
+        ``what`` (``not_measured``, ``not_comparable``, ``sampling_interval``), or None."""
+        name, _, key = ref.partition(":")
+        data = self._load(name)
+        found = data.get(what) if isinstance(data, dict) else None
+        return found.get(key) if isinstance(found, dict) else None
+
     def missing_reason(self, ref):
         """Why the value at ``ref`` is null: the file's ``not_measured`` entry for the key, or a
         plain statement that the run recorded no value."""
         name, _, key = ref.partition(":")
-        data = self._load(name)
-        reasons = data.get("not_measured") if isinstance(data, dict) else None
-        if isinstance(reasons, dict) and reasons.get(key):
-            return str(reasons[key])
-        return f"{name} records no value for {key}"
+        return str(self.statement(ref, "not_measured") or f"{name} records no value for {key}")
 
     def diverged(self, refs):
         """The JSON files among ``refs`` whose training diverged (top-level ``diverged``)."""
@@ -136,11 +163,65 @@ def is_missing(value):
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def _span(value):
-    """(low, mean, high) of a measure: an aggregate's interval over seeds, a number's point."""
+def _pair(interval):
+    """A stated sampling interval as (low, high), or None unless two finite numbers that are
+    apart (a zero-width interval decides nothing)."""
+    if not isinstance(interval, (list, tuple)) or len(interval) != 2:
+        return None
+    low, high = (float(x) if isinstance(x, (int, float)) else math.nan for x in interval)
+    return (low, high) if math.isfinite(low) and math.isfinite(high) and low < high else None
+
+
+def _count(count):
+    """A sample count: a number, or the mean count of an aggregate; None if there is none."""
+    if is_aggregate(count):
+        count = count["mean"]
+    return None if count is None or not math.isfinite(count) else int(round(count))
+
+
+def _measured(value, count=None, sampling=None, seeds=None, seed_free=False):
+    """(span, text) of one present measure: span is (low, mean, high), the interval it is
+    judged on, or None where it has none (one seed without a sampling interval); text is the
+    number as shown, with what its interval is. ``count``: its sample count, making it a
+    proportion with a Wilson interval; ``sampling``: a plain number's stated sampling interval;
+    ``seeds``: how many seeds a plain number rests on; ``seed_free``: no seed moves it."""
+    n = _count(count) if count is not None else None
     if is_aggregate(value):
-        return value["low"], value["mean"], value["high"]
-    return value, value, value
+        mean, k, values = value["mean"], value["n"], value["values"]
+        if n == 0:
+            return None, f"{_number(mean)} (no samples)"
+        if n is not None:
+            counts = count["values"] if is_aggregate(count) else [n] * len(values)
+            finite = [(v, c) for v, c in zip(values, counts) if v is not None]
+            low, high = proportion_interval(*zip(*finite))
+            if k < 2:
+                return (low, mean, high), (f"{_number(mean)} (1 seed; Wilson 95 % CI "
+                                           f"{low:.3f}-{high:.3f}, n = {n:,})")
+            return (low, mean, high), (f"{_number(mean)} (mean of {k} seeds; 95 % CI over "
+                                       f"seeds and samples {low:.3f}-{high:.3f}, n = {n:,} per "
+                                       "seed)")
+        if k >= 2:
+            return (value["low"], mean, value["high"]), _shown(value)
+        if seed_free:
+            return (mean, mean, mean), _shown(value)
+        one = next((i for i, v in enumerate(values) if v is not None), 0)
+        stated = _pair((value.get("sampling") or [None] * len(values))[one])
+        if stated:
+            return (stated[0], mean, stated[1]), (
+                f"{_number(mean)} (1 seed; 95 % sampling interval {stated[0]:.4g}-{stated[1]:.4g})")
+        return None, _shown(value)
+    if n == 0:
+        return None, f"{_number(value)} (no samples)"
+    if n is not None:
+        low, high = wilson(round(value * n), n)
+        return (low, value, high), f"{_number(value)} (95 % CI {low:.3f}-{high:.3f}, n = {n:,})"
+    if seeds is not None and seeds < 2 and not seed_free:
+        stated = _pair(sampling)
+        if stated:
+            return (stated[0], value, stated[1]), (
+                f"{_number(value)} (1 seed; 95 % sampling interval {stated[0]:.4g}-{stated[1]:.4g})")
+        return None, f"{_number(value)} (1 seed)"
+    return (value, value, value), str(_number(value))
 
 
 def _shown(value):
@@ -153,6 +234,24 @@ def _shown(value):
     seeds = ", ".join(str(_number(v)) for v in value["values"])
     return (f"{_number(value['mean'])} (mean of {value['n']} seeds, 95 % CI "
             f"{value['low']:.4g}-{value['high']:.4g}; seeds {seeds})")
+
+
+def _labelled(texts, labels):
+    """The shown numbers joined, each after its label where there are labels."""
+    if labels:
+        texts = [f"{label}: {text}" for label, text in zip(labels, texts)]
+    return " / ".join(texts)
+
+
+def default_labels(refs):
+    """Labels of several numbers without ``labels:``: each measure's key (without the
+    replicates' ``metrics.``), led by its file's variant where two keys are the same."""
+    keys = [r.partition(":")[2].removeprefix("metrics.") for r in refs]
+    if len(set(keys)) == len(keys):
+        return keys
+    files = [r.partition(":")[0].removeprefix("models/").removesuffix("/replicates.json")
+             .removesuffix(".json") for r in refs]
+    return [f"{f} {k}" for f, k in zip(files, keys)]
 
 
 def _bound(low, high, above=None, below=None):
@@ -189,16 +288,48 @@ def _near_original(rule, low, high):
     return HOLDS if low <= value + tolerance and high >= value - tolerance else DIFFERS
 
 
-def judge(rule, values):
+def judge(rule, values, counts=None, sampling=None, seeds=None, labels=None):
     """(verdict, text of ours) for the rule applied to the measured ``values`` (a list of
     numbers, or aggregates over seed replicates whose 95 % interval over seeds decides: a bound
-    inside the interval gives "inconclusive"). A rule with ``original_value`` and ``tolerance``
-    also needs the interval to reach the original's number within the tolerance. Values must be
-    present (see :func:`is_missing`): :func:`study_rows` deals with the others."""
+    inside the interval gives "inconclusive"). With one seed the seed's sampling interval
+    decides (see :func:`_measured`: ``counts``, ``sampling`` and ``seeds`` per measure), and
+    without one the verdict is "inconclusive: one seed". A rule with ``original_value`` and
+    ``tolerance`` also needs the interval to reach the original's number within the tolerance.
+    ``labels`` name the shown numbers. Values must be present (see :func:`is_missing`):
+    :func:`study_rows` deals with the others."""
     kind = rule["kind"]
-    first = values[0] if values else None
-    shown = " / ".join(_shown(v) for v in values)
-    spans = [_span(v) for v in values] if kind not in ("judged", "figure", "not_run") else []
+    if kind == "judged":  # decided by the study's own evaluation: [verdict, value, low, high]
+        verdict, value, low, high = values
+        mapped = {"supported": HOLDS, "contradicted": DIFFERS, "inconclusive": INCONCLUSIVE,
+                  ONE_SEED: ONE_SEED}.get(verdict, NOT_RUN)
+        missing = value is None or (isinstance(value, float) and math.isnan(value))
+        text = ("-" if missing else f"{value:.3f}" if low is None or low == high
+                else f"{value:.3f} (95 % CI {low:.3f}-{high:.3f})")
+        return mapped, _labelled([text], labels)
+    if kind == "not_run":
+        return NOT_RUN, rule["reason"]
+    counts = list(counts or [None] * len(values))
+    if kind in ("above_chance", "at_chance"):  # the second measure is the first one's count
+        values, counts = values[:1], [values[1]]
+    sampling = list(sampling or [None] * len(values))
+    seeds = list(seeds if isinstance(seeds, list) else [seeds] * len(values))
+    seed_free = kind == "equals" or rule.get("depends_on_seed") is False
+    measured = [_measured(v, c, i, n, seed_free)
+                for v, c, i, n in zip(values, counts, sampling, seeds)]
+    spans, texts = [m[0] for m in measured], [m[1] for m in measured]
+    if kind in ("above_chance", "at_chance"):
+        texts = [f"{texts[0][:-1]}; chance {rule['chance']:.3g})"]
+    shown = _labelled(texts, labels)
+    if kind == "figure":
+        return SEE_FIGURE, shown or rule["figure"]
+    if kind == "not_comparable":
+        return f"{NOT_COMPARABLE}: {rule['reason']}", shown or "-"
+    if kind not in INTERVAL_RULES:
+        raise InputError("claims", f"unknown rule kind {kind!r}")
+    needed = spans[:INTERVAL_RULES[kind]] if INTERVAL_RULES[kind] else spans
+    if any(span is None for span in needed):
+        zero = any(c is not None and _count(c) == 0 for c in counts)
+        return (NO_SAMPLES if zero else ONE_SEED), shown
     if kind == "range":
         low, _, high = spans[0]
         verdict = _all([_bound(low, high, above=rule["low"]), _bound(low, high, below=rule["high"])])
@@ -222,40 +353,15 @@ def judge(rule, values):
         verdict = _all(_above(spans[0], other) for other in spans[1:])
     elif kind == "ordering":
         verdict = _all(_above(b, a, rule.get("strict", True)) for a, b in zip(spans, spans[1:]))
-    elif kind in ("above_chance", "at_chance"):
-        proportion, n = first, values[1]
-        if is_aggregate(proportion):
-            counts = n["values"] if is_aggregate(n) else [n] * len(proportion["values"])
-            low, high = proportion_interval(proportion["values"], counts)
-            per_seed = int(round(sum(counts) / len(counts)))
-            what = (f"{_number(proportion['mean'])} (mean of {proportion['n']} seeds; 95 % CI "
-                    f"over seeds and samples {low:.3f}-{high:.3f}, n = {per_seed:,} per seed")
-        else:
-            n = int(n)
-            low, high = wilson(round(proportion * n), n) if n > 0 else (math.nan, math.nan)
-            what = f"{_number(proportion)} (95 % CI {low:.3f}-{high:.3f}, n = {n:,}"
+    else:  # above_chance, at_chance: the proportion's interval (Wilson, or over seeds)
+        low, _, high = spans[0]
         chance = rule["chance"]
-        shown = f"{what}; chance {chance:.3g})"
         if kind == "at_chance":
             verdict = HOLDS if low <= chance <= high else DIFFERS
-        elif is_aggregate(proportion):  # over seeds, as every bound: spanning it is undecided
+        elif is_aggregate(values[0]):  # over seeds, as every bound: spanning it is undecided
             verdict = _bound(low, high, above=chance)
         else:
             verdict = HOLDS if low > chance else DIFFERS
-        spans = [(low, None, high)]
-    elif kind == "judged":  # decided by the study's own evaluation: [verdict, value, low, high]
-        verdict, value, low, high = values
-        mapped = {"supported": HOLDS, "contradicted": DIFFERS,
-                  "inconclusive": INCONCLUSIVE}.get(verdict, NOT_RUN)
-        missing = value is None or (isinstance(value, float) and math.isnan(value))
-        text = "-" if missing else f"{value:.3f} (95 % CI {low:.3f}-{high:.3f})"
-        return mapped, text
-    elif kind == "figure":
-        return SEE_FIGURE, shown or rule["figure"]
-    elif kind == "not_run":
-        return NOT_RUN, rule["reason"]
-    else:
-        raise InputError("claims", f"unknown rule kind {kind!r}")
     if "original_value" in rule and verdict != DIFFERS:
         verdict = _all([verdict, _near_original(rule, spans[0][0], spans[0][2])])
     return verdict, shown
@@ -277,6 +383,7 @@ def describe(rule):
         "figure": lambda r: f"look at {r['figure']}",
         "judged": lambda r: r["text"],
         "not_run": lambda r: "not run",
+        "not_comparable": lambda r: "not comparable at this size",
     }
     original = (f"; and within {rule['tolerance']:g} of the original {rule['original_value']:g}"
                 if "original_value" in rule else "")
@@ -294,6 +401,27 @@ def load_claims(path):
         missing = [k for k in ("id", "claim", "source", "original", "rule") if k not in row]
         if missing:
             raise InputError(path, f"claim {row.get('id', '?')} lacks {', '.join(missing)}")
+        refs = row.get("measure", [])
+        refs = [refs] if isinstance(refs, str) else refs
+        one = row["rule"]["kind"] in ("above_chance", "at_chance", "judged")
+        labels, wanted = row.get("labels"), 1 if one else len(refs)
+        if labels is not None and (not isinstance(labels, list) or len(labels) != wanted):
+            raise InputError(path, f"claim {row['id']}: labels must list {wanted} "
+                                   f"entr{'y' if wanted == 1 else 'ies'}, one per number shown")
+        for field in ("counts", "seeds"):  # counts: a list; seeds: one reference or a list
+            given = row.get(field)
+            if (field == "counts" and given is not None and not isinstance(given, list)) or (
+                    isinstance(given, list) and len(given) != len(refs)):
+                raise InputError(path, f"claim {row['id']}: {field} must list {len(refs)} "
+                                       f"entr{'y' if len(refs) == 1 else 'ies'}, one per measure")
+        seeds = row.get("seeds")
+        files = {r.partition(":")[0] for r in refs}
+        extra = [r for r in (row.get("counts") or []) + (seeds if isinstance(seeds, list)
+                                                          else [seeds])
+                 if r is not None and r.partition(":")[0] not in files]
+        if extra:
+            raise InputError(path, f"claim {row['id']}: {extra[0]} reads a file that none of "
+                                   "its measures reads")
     return rows
 
 
@@ -307,6 +435,8 @@ def study_rows(study, claims, results, synthetic, configuration, available=None,
         refs = [refs] if isinstance(refs, str) else refs
         missing = sorted({r.partition(":")[0] for r in refs} - set(available)) if (
             available is not None and rule["kind"] != "not_run") else []
+        several = len(refs) > 1 and rule["kind"] not in ("above_chance", "at_chance", "judged")
+        labels = c.get("labels") or (default_labels(refs) if several else None)
         if missing:
             verdict, ours = NOT_RUN, c.get("when_missing") or (
                 f"needs {', '.join(missing)}: not in this configuration")
@@ -317,40 +447,118 @@ def study_rows(study, claims, results, synthetic, configuration, available=None,
         else:
             values = [results.value(r) for r in refs]
             absent = [r for r, v in zip(refs, values) if is_missing(v) and rule["kind"] != "judged"]
+            void = [(r, results.statement(r, "not_comparable")) for r in refs]
+            void = [why for _, why in void if why]
+            if rule["kind"] == "not_comparable":
+                void = [rule["reason"]]
             diverged = results.diverged(refs)
-            if absent:
-                verdict = f"{NOT_MEASURED}: {results.missing_reason(absent[0])}"
-                ours = " / ".join("-" if is_missing(v) else str(_number(v)) for v in values)
+            if void or absent:
+                plain = labels if labels and len(labels) == len(refs) else (
+                    default_labels(refs) if len(refs) > 1 else None)
+                ours = _labelled(["-" if is_missing(v) else _shown(v) for v in values],
+                                 plain) or "-"
+                verdict = (f"{NOT_COMPARABLE}: {void[0]}" if void
+                           else f"{NOT_MEASURED}: {results.missing_reason(absent[0])}")
             else:
-                verdict, ours = judge(rule, values)
+                counts = [None if r is None else results.value(r) for r in c.get("counts") or
+                          [None] * len(refs)]
+                seeds = c.get("seeds")
+                seeds = [_seed_count(results, r) for r in seeds] if isinstance(seeds, list) else (
+                    _seed_count(results, seeds))
+                sampling = [results.statement(r, "sampling_interval") for r in refs]
+                verdict, ours = judge(rule, values, counts, sampling, seeds, labels)
             if diverged and verdict in (HOLDS, DIFFERS, SEE_FIGURE):
                 verdict = DIVERGED
                 ours += f" (training diverged: {', '.join(diverged)})"
-        if rule.get("real_data") and synthetic and verdict in (HOLDS, DIFFERS, INCONCLUSIVE):
+        if (rule.get("real_data") and synthetic
+                and verdict.partition(":")[0] in (HOLDS, DIFFERS, INCONCLUSIVE)):
             verdict = NOT_TESTABLE
         rows.append({"study": study, "id": c["id"], "claim": c["claim"], "source": c["source"],
                      "original": c["original"], "measure": c.get("measure_text", ", ".join(refs)),
                      "ours": ours, "verdict": verdict, "rule": describe(rule),
                      "configuration": configuration,
-                     "device": results.device([r for r in refs if r.partition(":")[0] not in missing])})
+                     "device": results.device([r for r in refs if r.partition(":")[0] not in missing]),
+                     "caveats": ""})
     return rows
+
+
+def _seed_count(results, ref):
+    """How many seeds a claim's plain numbers rest on: the length of the list (or the count)
+    at ``ref``; None without a reference."""
+    if ref is None:
+        return None
+    seeds = results.value(ref)
+    return len(seeds) if isinstance(seeds, list) else int(seeds)
 
 
 def placeholder_rows(study, claims, verdict):
     return [{"study": study, "id": c["id"], "claim": c["claim"], "source": c["source"],
              "original": c["original"], "measure": "", "ours": "", "verdict": verdict,
-             "rule": describe(c["rule"]), "configuration": "", "device": ""} for c in claims]
+             "rule": describe(c["rule"]), "configuration": "", "device": "", "caveats": ""}
+            for c in claims]
+
+
+def coverage_caveats(paths):
+    """The caveat every claim row of a study carries: the warnings of its coverage files
+    (``{"kept": k, "total": n, "what": ..., "warnings": [sentences]}``, written where the
+    recordings are converted or annotations read), joined; "" when they hold none."""
+    warnings = []
+    for path in map(Path, paths):
+        try:
+            document = json.loads(path.read_text())
+        except (OSError, ValueError) as err:
+            raise InputError(path, f"is not a readable coverage file ({type(err).__name__})") from None
+        found = document.get("warnings", []) if isinstance(document, dict) else None
+        if not isinstance(found, list) or not all(isinstance(w, str) for w in found):
+            raise InputError(path, "is not a coverage file: warnings must be a list of sentences")
+        warnings += found
+    return " ".join(" ".join(w.split()) for w in warnings)
+
+
+_MARKDOWN = {"\\": "\\\\", "`": "\\`", "|": "\\|", "*": "\\*", "[": "\\[", "]": "\\]",
+             "~": "\\~", "&": "&amp;", "<": "&lt;", ">": "&gt;"}
+
+
+def markdown_cell(text):
+    """A table cell's text for Markdown: on one line, no control characters, and nothing that
+    makes markup (backslash, backquote, |, *, brackets, ~ escaped; < > & as entities; _ escaped
+    where it could open or close emphasis)."""
+    text = " ".join("".join(ch if ch.isprintable() else " " for ch in str(text)).split())
+    text = "".join(_MARKDOWN.get(ch, ch) for ch in text)
+    return re.sub(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])", r"\\_", text)
+
+
+def rest_cell(text):
+    """A cell's text for the report's front page (a reST csv-table: each cell is read as reST):
+    on one line, no control characters, every ASCII punctuation mark backslash-escaped, so that
+    nothing in it (a name from the user's folder) becomes a list, link, role or directive."""
+    text = " ".join("".join(ch if ch.isprintable() else " " for ch in str(text)).split())
+    return "".join("\\" + ch if ch in string.punctuation else ch for ch in text)
+
+
+def summary_table(table):
+    """The report's front page: study, id, claim, original, ours (with the study's caveats)
+    and verdict of every row, each cell escaped for reST (:func:`rest_cell`)."""
+    shown = table[["study", "id", "claim", "original", "ours", "verdict"]].astype(str).copy()
+    if "caveats" in table:
+        caveats = table["caveats"].fillna("").astype(str)
+        shown["ours"] = shown["ours"].where(caveats == "",
+                                            shown["ours"] + " (caveat: " + caveats + ")")
+    return shown.map(rest_cell)
 
 
 def to_markdown(table):
-    """The table as Markdown, one line per claim (| in cells escaped)."""
+    """The table as Markdown, one line per claim, every cell escaped (:func:`markdown_cell`);
+    a caveats column where a row has one."""
     shown = ["study", "id", "claim", "original", "ours", "verdict", "rule"]
+    if "caveats" in table and table["caveats"].fillna("").astype(str).str.strip().any():
+        shown.append("caveats")
     lines = ["| " + " | ".join(shown) + " |", "|" + " --- |" * len(shown)]
     for _, row in table.iterrows():
-        cells = [str(row[c]).replace("|", "\\|").replace("\n", " ") for c in shown]
+        cells = [markdown_cell("" if pd.isna(row[c]) else row[c]) for c in shown]
         lines.append("| " + " | ".join(cells) + " |")
     counts = table.verdict.str.partition(":")[0].value_counts()
-    summary = ", ".join(f"{n} {v}" for v, n in counts.items())
+    summary = ", ".join(f"{n} {markdown_cell(v)}" for v, n in counts.items())
     return f"{len(table)} claims: {summary}.\n\n" + "\n".join(lines) + "\n"
 
 
@@ -368,7 +576,7 @@ def read_table(path):
     missing = [c for c in ("study", "id", "verdict", "ours") if c not in table.columns]
     if missing:
         raise InputError(path, f"is not a claims table: it lacks {', '.join(missing)}")
-    for column in PROVENANCE:  # tables written before these columns existed
+    for column in PROVENANCE + ["caveats"]:  # tables written before these columns existed
         if column not in table.columns:
             table[column] = ""
     return table.set_index(["study", "id"])
@@ -377,14 +585,15 @@ def read_table(path):
 def compare(a, b):
     """The claims whose verdict or number changed between two tables (:func:`read_table`), and
     per study what their rows rest on where it changed (commit, code, data): a DataFrame with
-    study, id, what (verdict, ours, or a provenance column), a, b; one row per change."""
+    study, id, what (verdict, ours, caveats, or a provenance column), a, b; one row per
+    change. A table without a caveats column (written before it existed) has none."""
     changes = []
     for key in sorted(set(a.index) | set(b.index)):
         if key not in a.index or key not in b.index:
             changes.append((*key, "row", "present" if key in a.index else "absent",
                             "present" if key in b.index else "absent"))
             continue
-        for what in ("verdict", "ours"):
+        for what in ("verdict", "ours", "caveats"):
             if a.loc[key, what] != b.loc[key, what]:
                 changes.append((*key, what, a.loc[key, what], b.loc[key, what]))
     for study in sorted(set(a.index.get_level_values(0)) & set(b.index.get_level_values(0))):

@@ -73,7 +73,7 @@ def write_text(path, text):
 def replicate_spread(document, keys, title):
     """The spread of a variant's numbers over its seed replicates: one row per key of
     ``keys`` ({dotted key: label}) in the replicates document, each seed's value as a dot, the
-    mean as a bar and the 95 % interval over seeds as a line."""
+    mean as a bar and the 95 % interval over seeds as a line (none where one seed gave it)."""
     metrics = document["metrics"]
     shown = [(key, label) for key, label in keys.items() if key in metrics]
     fig, ax = plt.subplots(figsize=(6.5, 0.6 + 0.55 * max(len(shown), 1)))
@@ -81,15 +81,24 @@ def replicate_spread(document, keys, title):
         s = metrics[key]
         values = [v for v in s["values"] if v is not None]
         ax.scatter(values, [row] * len(values), color="tab:blue", zorder=3, s=18)
-        if s["mean"] is not None:
+        if s["low"] is not None:
             ax.plot([s["low"], s["high"]], [row, row], color="black", linewidth=1.2)
+        if s["mean"] is not None:
             ax.plot([s["mean"]] * 2, [row - 0.25, row + 0.25], color="black", linewidth=2)
     ax.set_yticks(range(len(shown)), [label for _, label in shown])
     ax.set_ylim(-0.6, len(shown) - 0.4)
     ax.invert_yaxis()
     ax.grid(axis="x", alpha=0.3)
-    seeds = document["seeds"]
-    ax.set_title(f"{title}\n{len(seeds)} seed(s) {', '.join(map(str, seeds))}: dots, mean and "
-                 "95 % interval over seeds", fontsize=9)
+    plain = title.replace("$", r"\$")  # a name, never mathtext
+    ax.set_title(f"{plain}\n{spread_subtitle(document['seeds'])}", fontsize=9)
     fig.tight_layout()
     return fig
+
+
+def spread_subtitle(seeds):
+    """What the spread figure of ``seeds`` shows: one seed's value, with no interval over seeds
+    (one cannot be had), or several seeds' dots, mean and interval."""
+    if len(seeds) == 1:
+        return f"1 seed ({seeds[0]}): its value; one seed gives no interval over seeds"
+    return (f"{len(seeds)} seeds ({', '.join(map(str, seeds))}): dots, mean and 95 % interval "
+            "over seeds")

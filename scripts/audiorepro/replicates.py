@@ -6,11 +6,20 @@ variant is therefore trained with ``replicates`` seeds (``training.seed``, ``see
 the collect rule ``<study>_replicates`` writes ``replicates.json``, holding for every number of
 the seeds' metrics files (dotted key, as the claims name them) its per-seed values, mean,
 standard deviation and a 95 % interval over seeds: mean +- t(0.975, k - 1) * sd / sqrt(k). With
-one seed the interval is the value itself, and the file says the spread is unknown.
+one seed there is no interval over seeds: its sd, low and high are null, and the file says the
+spread is unknown; a claim then needs that seed's own sampling interval.
 
 For a proportion measured on n samples per seed, :func:`proportion_interval` widens that
 interval to at least the Wilson interval of one seed's sample, so that seeds agreeing by
-chance on a small validation set do not make a point interval.
+chance on a small validation set do not make a point interval (and one seed has Wilson's).
+
+A seed's metrics file may state, beside its numbers, top-level mappings from a dotted key to:
+``not_measured`` (why the value is null), ``not_comparable`` (why the value, though measured,
+means nothing for the claims: e.g. "generation collapsed") and ``sampling_interval`` ([low,
+high], the 95 % interval of that value over the seed's own samples, e.g. :func:`bootstrap`
+over validation sequences). The replicates document keeps all three: the first two under
+``metrics.<key>`` with the seed named, the intervals as ``sampling`` (one per seed) beside the
+key's values.
 """
 
 import json
@@ -25,12 +34,17 @@ from .errors import InputError
 
 # numbers that describe the run rather than its result: not summed up across seeds
 SKIPPED = ("device", "training_seconds", "resumed_from_epoch")
+# the verdict of a claim that would need an interval over seeds when one seed, without a
+# sampling interval of its own, is all there is
+ONE_SEED = "inconclusive: one seed"
+# a metrics file's statements about its numbers (dotted key: why, or [low, high]): kept apart
+STATEMENTS = ("not_measured", "not_comparable", "sampling_interval")
 
 
 def numbers(metrics, prefix=""):
     """{dotted key: float} of every number (not bool) in a metrics dict, lists indexed by
     position (from 0, and from -1 at the end); a null is NaN (not measured); keys under
-    :data:`SKIPPED` left out."""
+    :data:`SKIPPED` and the statements of :data:`STATEMENTS` left out."""
     out = {}
     if isinstance(metrics, dict):
         items = list(metrics.items())
@@ -38,13 +52,13 @@ def numbers(metrics, prefix=""):
         items = list(enumerate(metrics)) + [(i - len(metrics), v) for i, v in enumerate(metrics)]
     for key, value in items:
         name = f"{prefix}{key}"
-        if str(key) in SKIPPED:
+        if str(key) in SKIPPED + STATEMENTS:
             continue
         if isinstance(value, (dict, list)):
             out.update(numbers(value, name + "."))
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
             out[name] = float(value)
-        elif value is None and str(key) != "not_measured":
+        elif value is None:
             out[name] = float("nan")  # a measure the run could not take: kept, as missing
     return out
 
@@ -57,18 +71,18 @@ def t_quantile(k, confidence=0.95):
 
 
 def summary(values, confidence=0.95):
-    """values, n, mean, sd, low, high (the t interval of the mean; the value itself for one)."""
+    """values, n, mean, sd, low, high (the t interval of the mean over the finite values); with
+    one finite value there is no spread nor interval over seeds: sd, low and high are None."""
     v = np.asarray(values, float)
     finite = v[np.isfinite(v)]
     k = len(finite)
-    if k == 0:
-        return {"values": [None if not math.isfinite(x) else x for x in v.tolist()], "n": 0,
-                "mean": None, "sd": None, "low": None, "high": None}
-    mean = float(finite.mean())
-    sd = float(finite.std(ddof=1)) if k > 1 else 0.0
-    half = t_quantile(k, confidence) * sd / math.sqrt(k) if k > 1 else 0.0
-    return {"values": [None if not math.isfinite(x) else float(x) for x in v.tolist()], "n": k,
-            "mean": mean, "sd": sd, "low": mean - half, "high": mean + half}
+    out = {"values": [None if not math.isfinite(x) else float(x) for x in v.tolist()], "n": k,
+           "mean": float(finite.mean()) if k else None, "sd": None, "low": None, "high": None}
+    if k > 1:
+        sd = float(finite.std(ddof=1))
+        half = t_quantile(k, confidence) * sd / math.sqrt(k)
+        out.update(sd=sd, low=out["mean"] - half, high=out["mean"] + half)
+    return out
 
 
 def wilson(successes, trials, confidence=0.95):
@@ -92,25 +106,61 @@ def proportion_interval(proportions, counts, confidence=0.95):
     ``counts``). Seeds may share their test sample (catsdogs' test files), so their counts are
     not pooled."""
     s = summary(proportions, confidence)
-    n = int(round(float(np.mean(counts)))) if len(counts) else 0
-    w_low, w_high = wilson(round(s["mean"] * n), n) if n else (s["low"], s["high"])
+    counts = [c for c in counts if c is not None and math.isfinite(c)]
+    n = int(round(float(np.mean(counts)))) if counts else 0
+    if not n:  # no sample to widen it by: the interval over seeds, if there is one
+        return (s["low"], s["high"]) if s["low"] is None else (max(0.0, s["low"]),
+                                                               min(1.0, s["high"]))
+    w_low, w_high = wilson(round(s["mean"] * n), n, confidence)
+    if s["low"] is None:  # one seed: its sample's interval alone
+        return w_low, w_high
     return max(0.0, min(s["low"], w_low)), min(1.0, max(s["high"], w_high))
+
+
+def bootstrap(values, statistic=np.mean, confidence=0.95, draws=2000, seed=0):
+    """(low, high): the percentile bootstrap interval of ``statistic`` over ``values`` (one per
+    sample, e.g. each validation sequence's error), resampled ``draws`` times with a fixed
+    ``seed`` so that the same values give the same interval; a seed's sampling interval, for its
+    metrics file's ``sampling_interval``. None with fewer than two values."""
+    values = np.asarray(values, float)
+    values = values[np.isfinite(values)]
+    if len(values) < 2:
+        return None
+    picks = np.random.default_rng(seed).integers(0, len(values), (draws, len(values)))
+    stats = np.array([statistic(values[i]) for i in picks])
+    tail = 100 * (1 - confidence) / 2
+    return float(np.percentile(stats, tail)), float(np.percentile(stats, 100 - tail))
+
+
+def _interval(stated):
+    """A seed's stated sampling interval as [low, high], or None unless two finite numbers."""
+    ok = isinstance(stated, (list, tuple)) and len(stated) == 2 and all(
+        isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) for x in stated)
+    return [float(x) for x in stated] if ok else None
 
 
 def aggregate(per_seed, seeds, confidence=0.95):
     """The replicates document from the seeds' metrics dicts (same order as ``seeds``): every
     number any of them has, summed up over the seeds that have it (:func:`summary`), plus
-    ``diverged`` when any seed's training diverged and ``not_measured`` (why a measure is
-    missing, as the seeds' own ``not_measured`` said)."""
+    ``diverged`` when any seed's training diverged, ``not_measured`` (why a measure is
+    missing, as the seeds' own ``not_measured`` said) and ``not_comparable`` (why a measure
+    means nothing, as any seed said it); a key a seed gives a ``sampling_interval`` for carries
+    ``sampling``, one [low, high] or None per seed."""
     if not per_seed or len(per_seed) != len(seeds):
         raise InputError("replicates", f"{len(per_seed)} metrics files for {len(seeds)} seeds")
     flat = [numbers(m) for m in per_seed]
     keys = list(dict.fromkeys(k for f in flat for k in f))  # a key any seed has, in order
     diverged = [s for s, m in zip(seeds, per_seed) if m.get("diverged")]
-    reasons = {}
-    for seed, m in zip(seeds, per_seed):  # why a measure is missing, as the seeds said it
-        for key, why in (m.get("not_measured") or {}).items():
-            reasons.setdefault(f"metrics.{key}", f"{why} (seed {seed})")
+    reasons = {"not_measured": {}, "not_comparable": {}}
+    for seed, m in zip(seeds, per_seed):  # why a measure is missing or void, as the seeds said
+        for what, found in reasons.items():
+            for key, why in (m.get(what) or {}).items():
+                found.setdefault(f"metrics.{key}", f"{why} (seed {seed})")
+    metrics = {k: summary([f.get(k, float("nan")) for f in flat], confidence) for k in keys}
+    for key, s in metrics.items():
+        intervals = [(m.get("sampling_interval") or {}).get(key) for m in per_seed]
+        if any(intervals):
+            s["sampling"] = [_interval(i) for i in intervals]
     return {
         "seeds": [int(s) for s in seeds],
         "replicates": len(seeds),
@@ -120,9 +170,8 @@ def aggregate(per_seed, seeds, confidence=0.95):
         "device": next((m["device"] for m in per_seed if isinstance(m.get("device"), dict)), None),
         "diverged": bool(diverged),
         "diverged_seeds": diverged,
-        "metrics": {k: summary([f.get(k, float("nan")) for f in flat], confidence)
-                    for k in keys},
-        "not_measured": reasons,
+        "metrics": metrics,
+        **reasons,
     }
 
 
@@ -150,8 +199,9 @@ def collect(metrics_paths, seeds, out, files=None):
             stem = Path(name).stem
             merged[stem] = document
             merged["diverged"] = bool(merged.get("diverged") or document.get("diverged"))
-            for key, why in (document.get("not_measured") or {}).items():
-                merged.setdefault("not_measured", {})[f"{stem}.{key}"] = why
+            for what in STATEMENTS:
+                for key, why in (document.get(what) or {}).items():
+                    merged.setdefault(what, {})[f"{stem}.{key}"] = why
         per_seed.append(merged)
     document = aggregate(per_seed, seeds)
     write_json(out, document)

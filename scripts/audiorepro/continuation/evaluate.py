@@ -27,6 +27,26 @@ row are outside; ``stays_outside_from`` is the first second from which every rem
 outside; ``collapsed_to_silence`` says whether ``consecutive`` seconds in a row fell below the
 data's low RMS percentile. Seconds count from the start of the generated audio (the seed
 excluded); None when it never happens.
+
+Silence. The data's seconds more than :data:`SILENCE_DB` below its loud seconds (the 95th
+percentile of their RMS) are silence: a digital-silence intro, the tail of a fade-out, the gap
+between two songs. The data's ranges, reference spectrum and level band are taken over its
+ACTIVE seconds (the others), so a silent intro does not stretch the range down to zero.
+
+Collapse. A network that has stopped making music repeats one frame (its fixed point) or a few,
+or goes faint. Every generated second gets two more numbers: ``repetition_db``, how well one
+period repeats it, 10 log10(sum (x[t] - x[t-P])^2 / sum x[t]^2) at the best period P from
+:data:`MIN_PERIOD_SECONDS` to two frames (at least 50 ms; the seed before the generation
+supplies the first second's past), with that ``period`` in samples; and its RMS against the
+data's ``level_band``: the 5th-95th percentiles (:data:`LEVEL_PERCENTILES`) of the active
+seconds' RMS. A second is ``repeated`` when repetition_db < :data:`REPEAT_DB` (-30 dB: one
+period explains 99.9 % of its energy; a frame looped exactly leaves only int16 rounding, below
+-90 dB, while music, whose notes change and whose voices beat against each other, leaves more
+than -20 dB over a second: only a tone held unchanged for the whole second comes near), and
+``faint`` when its RMS is more than :data:`FAINT_MARGIN_DB` below the band's low edge (a tenth of
+the power of the data's quietest active seconds but for 5 %: silence, or a buzz far under the
+music). The generation has collapsed when ``consecutive`` seconds in a row are repeated or faint
+(:func:`collapse`).
 """
 
 import numpy as np
@@ -35,6 +55,11 @@ import pandas as pd
 from ..errors import InputError
 
 MEASURES = ("rms", "flatness", "spectral_distance")
+SILENCE_DB = -40.0  # a data second this far below the 95th percentile of the seconds' RMS
+LEVEL_PERCENTILES = (5.0, 95.0)  # the data's level band, over its active seconds
+FAINT_MARGIN_DB = 10.0  # faint: this far below the band's low edge
+REPEAT_DB = -30.0  # repeated: one period leaves a residual this far below the second's energy
+MIN_PERIOD_SECONDS = 0.0025  # shorter lags measure smoothness (low-pass audio), not repetition
 DRIFT_MEASURES = ("spectral_distance", "rms")  # the default of continuation.drift.measure
 BASELINES = ("zero", "repeat_last")
 
@@ -78,6 +103,27 @@ def against_baselines(best_valid, table):
         f"repeating the last frame ({table['repeat_last']['valid']:.6g}) on the same sequences; "
         f"it has learned nothing the claims can use")
     return {"best_baseline": name, "best_baseline_valid": value, "beats_baselines": beats}, warning
+
+
+def sequence_mse(predictions, targets):
+    """Each sequence's MSE, (n,) in float64: ``predictions`` and ``targets`` (n, steps, frame),
+    or a scalar prediction (0: the zero predictor)."""
+    t = np.asarray(targets, np.float64)
+    d = np.broadcast_to(np.asarray(predictions, np.float64), t.shape) - t
+    return np.mean(d.reshape(len(t), -1) ** 2, axis=1)
+
+
+def valid_sampling_intervals(predictions, inputs, targets, best_baseline):
+    """The training metrics' ``sampling_interval`` of claim N8's two measures: 95 % bootstrap
+    intervals (:func:`audiorepro.replicates.bootstrap`) over the validation sequences of the
+    network's MSE (its ``predictions``) and of the better trivial predictor's; a key is left out
+    with fewer than two sequences."""
+    from ..replicates import bootstrap
+
+    baseline = 0.0 if best_baseline == "zero" else inputs
+    found = {"learning_curve.best_valid": bootstrap(sequence_mse(predictions, targets)),
+             "best_baseline_valid": bootstrap(sequence_mse(baseline, targets))}
+    return {k: v for k, v in found.items() if v is not None}
 
 
 def as_float(samples):
@@ -156,10 +202,126 @@ def data_profile(samples, rate, parts=((0, None),), n_fft=512, percentiles=(1.0,
     db = np.concatenate([d for _, d in measured])
     table = pd.concat([t for t, _ in measured], ignore_index=True)
     table["second"] = np.arange(len(table))
-    reference = reference_spectrum(db)
+    table["active"] = active_seconds(table["rms"])
+    use = table["active"].to_numpy() if table["active"].any() else np.ones(len(table), bool)
+    reference = reference_spectrum(db[use])
     table["spectral_distance"] = spectral_distance(db, reference)
-    ranges = {m: [float(v) for v in np.percentile(table[m], percentiles)] for m in MEASURES}
+    ranges = {m: [float(v) for v in np.percentile(table[m][use], percentiles)] for m in MEASURES}
     return reference, ranges, table
+
+
+def active_seconds(rms, silence_db=SILENCE_DB):
+    """Boolean: which seconds (their RMS) are not silence, i.e. lie less than ``silence_db``
+    below the 95th percentile of all of them (none when every one is digital silence)."""
+    rms = np.asarray(rms, float)
+    if not len(rms):
+        return np.zeros(0, bool)
+    return rms > np.percentile(rms, 95) * 10 ** (silence_db / 20)
+
+
+def level_band(data, percentiles=LEVEL_PERCENTILES):
+    """The data's level band: [low, high] percentiles of the RMS of its active seconds (a
+    :func:`data_profile` table), with what it rests on; None bounds when no second is active."""
+    rms = data["rms"].to_numpy(float)
+    active = data["active"].to_numpy(bool) if "active" in data else active_seconds(rms)
+    band = ([float(v) for v in np.percentile(rms[active], percentiles)] if active.any()
+            else [None, None])
+    return {"band": band, "percentiles": [float(p) for p in percentiles],
+            "active_seconds": int(active.sum()), "data_seconds": int(len(rms)),
+            "silence_db": SILENCE_DB}
+
+
+def repetition(audio, rate, start, frame, min_period=MIN_PERIOD_SECONDS):
+    """How well one short period repeats each whole second of ``audio`` from sample ``start``
+    (the generation after its seed): a table second, repetition_db, period (see the module
+    docstring; NaN for a silent second). Periods run from ``min_period`` seconds to two
+    ``frame`` s (at least 50 ms), and no further back than ``start``."""
+    from scipy.signal import correlate
+
+    x = as_float(audio)
+    start = int(start)
+    lo = max(1, int(round(min_period * rate)))
+    hi = min(max(2 * int(frame), int(round(0.05 * rate))), start)
+    seconds = max(0, (len(x) - start) // rate)
+    db, period = np.full(seconds, np.nan), np.full(seconds, np.nan)
+    lags = hi - np.arange(hi + 1)  # correlate(past, second, "valid")[k] is at lag hi - k
+    for s in range(seconds if hi >= lo else 0):
+        s0 = start + s * rate
+        now, past = x[s0: s0 + rate], x[s0 - hi: s0 + rate]
+        energy = float(now @ now)
+        if energy <= 0:
+            continue
+        squares = np.concatenate([[0.0], np.cumsum(past * past)])
+        residual = (energy + squares[rate: rate + hi + 1] - squares[: hi + 1]
+                    - 2 * correlate(past, now, mode="valid", method="fft"))
+        residual = np.where(lags >= lo, np.maximum(residual, 0.0), np.inf)
+        # the shortest period that does (nearly) as well as the best: a loop of 400 samples
+        # repeats at 800 too
+        near = np.flatnonzero(residual <= max(2 * residual.min(), 1e-10 * energy))
+        best = int(near[-1])  # lags fall along the array
+        db[s] = 10 * np.log10(max(residual[best] / energy, 1e-12))
+        period[s] = lags[best]
+    return pd.DataFrame({"second": np.arange(seconds), "repetition_db": db, "period": period})
+
+
+def in_runs(flags, consecutive):
+    """Boolean: which positions belong to a run of at least ``consecutive`` True values."""
+    flags = np.asarray(flags, dtype=bool)
+    k = int(consecutive)
+    if len(flags) < k:
+        return np.zeros(len(flags), bool)
+    starts = np.convolve(flags.astype(int), np.ones(k, int), mode="valid") == k
+    return np.convolve(starts.astype(int), np.ones(k, int))[: len(flags)] > 0
+
+
+def collapse(generated, band, consecutive=3, repeat_db=REPEAT_DB, margin_db=FAINT_MARGIN_DB):
+    """Whether the generation collapsed (module docstring): ``generated`` is its per-second
+    table with the :func:`repetition` columns, ``band`` a :func:`level_band`. Returns the
+    metrics' ``collapse`` dict: the thresholds, repeated_seconds and faint_seconds (each
+    counted alone), collapsed_seconds (seconds inside runs of ``consecutive`` repeated or faint
+    ones), collapse_second (the first such run's start, or None), causes, the most common
+    period of the repeated seconds, the median repetition_db, collapsed (bool) and reason
+    (words, or None)."""
+    k = int(consecutive)
+    low = band["band"][0]
+    faint_below = None if low is None else low * 10 ** (-margin_db / 20)
+    rms = generated["rms"].to_numpy(float)
+    faint = rms < faint_below if faint_below is not None else np.zeros(len(rms), bool)
+    rep_db = generated["repetition_db"].to_numpy(float)
+    repeated = np.nan_to_num(rep_db, nan=np.inf) < repeat_db
+    runs = in_runs(faint | repeated, k)
+    second = first_run(faint | repeated, k)
+    periods = generated["period"].to_numpy(float)[repeated & runs]
+    period = int(pd.Series(periods).mode().iloc[0]) if len(periods) else None
+    causes = [name for name, flags in (("repetition", repeated), ("level", faint))
+              if (flags & runs).any()]
+    result = {"consecutive": k, "seconds": int(len(rms)), "repeat_db": repeat_db,
+              "faint_margin_db": margin_db, "faint_below": faint_below, "level": band,
+              "repeated_seconds": int(repeated.sum()), "faint_seconds": int(faint.sum()),
+              "collapsed_seconds": int(runs.sum()), "collapse_second": second,
+              "causes": causes, "period": period,
+              "median_repetition_db": (float(np.nanmedian(rep_db)) if np.isfinite(rep_db).any()
+                                       else None),
+              "collapsed": second is not None}
+    result["reason"] = collapse_reason(result) if second is not None else None
+    return result
+
+
+def collapse_reason(result):
+    """The words for a collapse (:func:`collapse`'s dict)."""
+    parts = []
+    if "repetition" in result["causes"]:
+        parts.append(f"{result['repeated_seconds']} repeat one period of {result['period']} "
+                     f"samples to within {result['repeat_db']:g} dB of their energy (median "
+                     f"{result['median_repetition_db']:.0f} dB)")
+    if "level" in result["causes"]:
+        low, p = result["level"]["band"][0], result["level"]["percentiles"][0]
+        parts.append(f"{result['faint_seconds']} lie more than {result['faint_margin_db']:g} dB "
+                     f"below the {p:g}th percentile of the data's active seconds' RMS "
+                     f"({low:.3g})")
+    return (f"the generated audio collapsed from second {result['collapse_second']}: "
+            f"{result['collapsed_seconds']} of its {result['seconds']} s lie in runs of "
+            f"{result['consecutive']} or more repeated or faint seconds; {'; '.join(parts)}")
 
 
 def outside(table, ranges):
@@ -293,3 +455,49 @@ def curve_not_measured(summary):
         f"train MSE never stayed more than {summary['overfit_gap']:.0%} below valid MSE for "
         f"{summary['overfit_consecutive']} epochs in a row within the {summary['epochs']} "
         f"epochs run")}
+
+
+# The original's model (claim N4 compares its seconds per epoch on a K40)
+PAPER_MODEL = {"frame": 16000, "units": 600, "layers": 3}
+
+
+def learned_nothing(metrics):
+    """Why the claims that rest on a trained network mean nothing (a training metrics dict):
+    its best valid MSE is not below the better trivial predictor's; None when it is."""
+    if metrics.get("beats_baselines", True):
+        return None
+    return (f"the network learned nothing: its best valid MSE "
+            f"{metrics['learning_curve']['best_valid']:.4g} is not below that of "
+            f"{metrics['best_baseline'].replace('_', ' ')} ({metrics['best_baseline_valid']:.4g})"
+            f" on the same sequences")
+
+
+def training_not_comparable(metrics, model_settings):
+    """The training metrics file's ``not_comparable`` entries (dotted key: why): N3's valid
+    fall and N4's seconds per epoch when the network learned nothing, and N4's whenever the
+    model (``model_settings``: frame, units, layers) is not the original's size."""
+    out = {}
+    nothing = learned_nothing(metrics)
+    if nothing:
+        out = {"learning_curve.valid_fall": nothing, "seconds_per_epoch": nothing}
+    m, device = model_settings, metrics.get("device") or {}
+    if any(m[k] != v for k, v in PAPER_MODEL.items()):
+        out["seconds_per_epoch"] = (
+            f"a {metrics['parameters']['total']:,}-parameter model (frame {m['frame']}, "
+            f"{m['layers']} x LSTM({m['units']})) timed on {device.get('backend', '?')}/"
+            f"{device.get('accelerator', '?')}, not the original's "
+            f"{metrics['paper_size_parameters']:,} (frame 16000, 3 x LSTM(600)) on a K40: "
+            f"their seconds per epoch say nothing of each other")
+    return out
+
+
+# the generation file's keys that claims read off the generated audio (N5, N7)
+GENERATION_KEYS = ("drift.drift_second", "drift.mean.spectral_distance")
+
+
+def generation_not_comparable(metrics, collapsed):
+    """The generation file's ``not_comparable`` entries (dotted key: why) for the claims that
+    rest on the generated audio: the network learned nothing (a training metrics dict), or the
+    generation collapsed (a :func:`collapse` dict); nothing when neither."""
+    why = learned_nothing(metrics) or collapsed["reason"]
+    return dict.fromkeys(GENERATION_KEYS, why) if why else {}

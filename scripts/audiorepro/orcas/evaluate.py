@@ -377,16 +377,54 @@ def network_metrics(scans, truth, *, window=16, hop=1, keep_every=16, rate=16000
 
 
 # ---------------------------------------------------------------- stretches for the figure
-def pick_stretch(truth, file, kind, seconds, duration, avoid=(), step=0.1):
+def _background_runs(background):
+    """(ahead, behind): the length of the run of True values starting at / ending at each
+    position of a boolean array."""
+    n = len(background)
+    ahead, behind = np.zeros(n + 1, int), np.zeros(n + 1, int)
+    for i in range(n - 1, -1, -1):
+        ahead[i] = ahead[i + 1] + 1 if background[i] else 0
+    for i in range(n):
+        behind[i + 1] = behind[i] + 1 if background[i] else 0
+    return ahead[:n], behind[1:]
+
+
+def pick_stretch(truth, file, kind, seconds, duration, avoid=(), step=0.1, margin=0.0,
+                 with_key=False):
     """(start, end) of the ``seconds``-long stretch of ``file`` (``duration`` s long) most
-    covered by ``kind`` less what it holds of the ``avoid`` kinds (on a ``step`` grid)."""
+    covered by ``kind`` less what it holds of the ``avoid`` kinds (on a ``step`` grid).
+
+    ``margin`` (seconds): a stretch that holds some ``kind`` and whose first and last
+    ``margin`` seconds are background (none of ``kind`` nor ``avoid``) comes first, so that it
+    shows what a unit does against background on both sides; where none has that much, the
+    stretch with the longest background at its shorter end. ``with_key``: also return the
+    stretch's ranking key (holds some, background at the ends up to ``margin``, coverage
+    score), to compare stretches of several recordings."""
     grid = np.arange(0.0, duration, step) + step / 2
-    score = inside(grid, intervals(truth, file, kind)).astype(float)
+    covered = inside(grid, intervals(truth, file, kind))
+    score, background = covered.astype(float), ~covered
     for other in avoid:
-        score -= inside(grid, intervals(truth, file, other))
+        hit = inside(grid, intervals(truth, file, other))
+        score -= hit
+        background &= ~hit
     width = max(int(round(seconds / step)), 1)
     if len(grid) <= width:
-        return 0.0, float(min(seconds, duration))
-    total = np.concatenate([[0.0], np.cumsum(score)])
-    best = int(np.argmax(total[width:] - total[:-width]))
-    return best * step, best * step + seconds
+        start, end, windows = 0.0, float(min(seconds, duration)), None
+    else:
+        total = np.concatenate([[0.0], np.cumsum(score)])
+        hits = np.concatenate([[0], np.cumsum(covered)])
+        ahead, behind = _background_runs(background)
+        starts = np.arange(len(grid) - width + 1)
+        windows = (hits[starts + width] - hits[starts] > 0,
+                   np.minimum.reduce([ahead[starts], behind[starts + width - 1],
+                                      np.full(len(starts), int(round(margin / step)))]),
+                   total[starts + width] - total[starts])
+        best = int(np.lexsort((-starts, windows[2], windows[1], windows[0]))[-1])
+        start, end = best * step, best * step + seconds
+    if not with_key:
+        return start, end
+    if windows is None:
+        key = (bool(covered.any()), 0, float(score.sum()))
+    else:
+        key = (bool(windows[0][best]), int(windows[1][best]), float(windows[2][best]))
+    return start, end, key

@@ -65,6 +65,13 @@ def _spectrogram(ax, audio, rate, max_hz, n_fft=512):
     ax.set_ylabel("kHz")
 
 
+def shown_name(name, names=None):
+    """A recording as figure titles name it: its path in the source folder (``names``: the
+    convert table's {wav: file}, e.g. ``positive/01.wav``), else its converted name; ``$``
+    escaped, so that matplotlib draws it as written."""
+    return str((names or {}).get(str(name), name)).replace("$", r"\$")
+
+
 def stretch(audio, activations, units, truth, file, start, end, title=None, *, window=16, hop=1,
             keep_every=16, rate=16000):
     """One column of :func:`whistles_figure`: the audio of ``file`` (its whole 1-D samples) and
@@ -75,7 +82,7 @@ def stretch(audio, activations, units, truth, file, start, end, title=None, *, w
     chosen = (times >= start) & (times < end)
     spans = intervals(truth, file, "whistle") if truth is not None else []
     if title is None:
-        title = f"{Path(str(file)).stem} {start:.1f}-{end:.1f} s"
+        title = f"{shown_name(file)} {start:.1f}-{end:.1f} s"
     return {"title": title,
             "audio": np.asarray(audio)[int(start * rate):int(end * rate)],
             "tracks": np.asarray(activations)[chosen][:, list(units)],
@@ -85,7 +92,8 @@ def stretch(audio, activations, units, truth, file, start, end, title=None, *, w
 
 
 def whistles_figure(stretches, unit_labels, rate=16000, max_hz=8000, title=None):
-    """The published figure's layout: one column per stretch (whistles left, speech right),
+    """The published figure's layout: one column per stretch (whistles left, speech right
+    where speech is annotated),
     each a 0-``max_hz`` spectrogram with one unit track under it per unit.
 
     ``stretches``: list of dicts with ``title``, ``audio`` (1-D samples at ``rate``), ``tracks``
@@ -169,33 +177,37 @@ def correlation_figure(correlations, threshold=None, highlight=None, spread=None
 
 
 def figure_stretches(scans, truth, open_audio, units, seconds, rate=16000, window=16, hop=1,
-                     keep_every=16):
-    """The two columns of the whistles figure: the ``seconds``-long stretch of a held-out
-    recording most full of whistles and free of speech, and the one most full of speech and free
-    of whistles, each with the tracks of ``units``. ``scans``: {recording: (outputs, units)};
-    ``open_audio(recording)`` returns its samples."""
-    from .evaluate import intervals, inside, pick_stretch
+                     keep_every=16, names=None):
+    """The columns of the whistles figure, each ``seconds`` long with the tracks of ``units``:
+    the stretch of a held-out recording with whistles, no speech, and background on both sides
+    (its first and last quarter free of whistles where a recording has such a stretch: a unit
+    is seen responding against background), and, where the held-out recordings have speech
+    annotated, the one most full of speech and free of whistles (none without: a background
+    column would not be speech). ``scans``: {recording: (outputs, units)};
+    ``open_audio(recording)`` returns its samples; ``names`` (:func:`shown_name`) for titles."""
+    from .evaluate import intervals, pick_stretch
 
+    kinds = [("whistle", "speech", seconds / 4)]
+    if any(len(intervals(truth, name, "speech")) for name in scans):
+        kinds.append(("speech", "whistle", 0.0))
     columns = []
-    for kind, other in (("whistle", "speech"), ("speech", "whistle")):
+    for kind, other, margin in kinds:
         best = None
         for name in sorted(scans):
             audio = open_audio(name)
-            start, end = pick_stretch(truth, name, kind, seconds, len(audio) / rate, avoid=(other,))
-            grid = np.arange(start, end, 0.05)
-            score = (inside(grid, intervals(truth, name, kind)).mean()
-                     - inside(grid, intervals(truth, name, other)).mean())
-            if best is None or score > best[0]:
-                best = (score, name, start, end, audio)
+            start, end, key = pick_stretch(truth, name, kind, seconds, len(audio) / rate,
+                                           avoid=(other,), margin=margin, with_key=True)
+            if best is None or key > best[0]:
+                best = (key, name, start, end, audio)
         _, name, start, end, audio = best
         columns.append(stretch(audio, scans[name], units, truth, name, start, end,
-                               title=f"{kind}: {Path(str(name)).stem} {start:.1f}-{end:.1f} s",
+                               title=f"{kind}: {shown_name(name, names)} {start:.1f}-{end:.1f} s",
                                window=window, hop=hop, keep_every=keep_every, rate=rate))
     return columns
 
 
 def activity_stretches(scans, open_audio, units, seconds, rate=16000, window=16, hop=1,
-                       keep_every=16):
+                       keep_every=16, names=None):
     """Without annotations, the two columns of the whistles figure: the ``seconds``-long
     stretches of the held-out recordings where the first of ``units`` is highest and lowest on
     average, each with the tracks of ``units`` (no whistle marked). Arguments as
@@ -223,23 +235,30 @@ def activity_stretches(scans, open_audio, units, seconds, rate=16000, window=16,
     for side in ("highest", "lowest"):
         _, name, start, end = found[side]
         columns.append(stretch(open_audio(name), scans[name], units, None, name, start, end,
-                               title=f"unit {units[0]} {side}: {Path(str(name)).stem} "
+                               title=f"unit {units[0]} {side}: {shown_name(name, names)} "
                                      f"{start:.1f}-{end:.1f} s",
                                window=window, hop=hop, keep_every=keep_every, rate=rate))
     return columns
 
 
-def whistles_columns(network, metrics, scans, truth, open_audio, seconds, rate=16000, **geometry):
+def whistles_columns(network, metrics, scans, truth, open_audio, seconds, rate=16000,
+                     names=None, **geometry):
     """Everything :func:`whistles_figure` needs for ``network``'s first two ranked units:
-    (columns, unit labels, title). With whistle annotations, the stretches most full of whistles
-    and of speech, whistles shaded; without, the stretches where the first unit is highest and
-    lowest, nothing marked, and a title that says there are no annotations."""
+    (columns, unit labels, title). With whistle annotations, the stretches of
+    :func:`figure_stretches` (whistles shaded; a title saying so when no speech is annotated);
+    without, the stretches where the first unit is highest and lowest, nothing marked, and a
+    title that says there are no annotations. ``names``: {wav: file} (:func:`shown_name`)."""
     units = metrics["ranking"][:2]
     if metrics.get("best_unit") is not None:
-        columns = figure_stretches(scans, truth, open_audio, units, seconds, rate, **geometry)
+        columns = figure_stretches(scans, truth, open_audio, units, seconds, rate, names=names,
+                                   **geometry)
         labels = [f"{network} unit {u}\nr = {metrics['correlations'][u]:.2f}" for u in units]
-        return columns, labels, None
-    columns = activity_stretches(scans, open_audio, units, seconds, rate, **geometry)
+        title = None if len(columns) > 1 else (
+            "no speech annotated in the held-out recordings: no speech column; the whistles "
+            "against the background around them")
+        return columns, labels, title
+    columns = activity_stretches(scans, open_audio, units, seconds, rate, names=names,
+                                 **geometry)
     labels = [f"{network} unit {u}\nstd = {metrics['activation_std'][u]:.3g}" for u in units]
     why = metrics.get("not_measured", {}).get("best_unit", "no annotations")
     why = "no annotations" if why.startswith("no annotations") else f"no annotations to use: {why}"

@@ -7,6 +7,7 @@ reruns the collect rule and the claims table, not the 50-odd grid trainings.
 import numpy as np
 import pandas as pd
 
+from ..replicates import ONE_SEED
 from .evaluate import GRID_KEYS
 
 # A "cannot be sorted" claim (S1, S3, S4) is a claim of no effect, tested as every claim with an
@@ -19,27 +20,62 @@ CHANCE_TOLERANCE = 0.1
 
 def seed_difference(a, b):
     """The mean skill of runs ``a`` minus that of runs ``b`` (per-seed tables), per seed, and
-    its summary over seeds (audiorepro.replicates.summary); None without both in some seed."""
+    its summary over seeds (audiorepro.replicates.summary); None without both in some seed.
+    With one seed there is no interval over seeds: the summary then carries ``sampling``, the
+    interval of that seed's difference over its runs' validation samples
+    (:func:`sampling_difference`)."""
     from ..replicates import summary
 
-    diffs = [a[a.seed == seed].skill.mean() - b[b.seed == seed].skill.mean()
-             for seed in sorted(set(a.seed) & set(b.seed))]
-    diffs = [d for d in diffs if np.isfinite(d)]
-    return summary(diffs) if diffs else None
+    shared = sorted(set(a.seed) & set(b.seed))
+    diffs = [a[a.seed == seed].skill.mean() - b[b.seed == seed].skill.mean() for seed in shared]
+    kept = [(seed, d) for seed, d in zip(shared, diffs) if np.isfinite(d)]
+    if not kept:
+        return None
+    difference = summary([d for _, d in kept])
+    if difference["n"] == 1:
+        seed = kept[0][0]
+        difference["sampling"] = sampling_difference(a[a.seed == seed], b[b.seed == seed])
+    return difference
+
+
+def sampling_difference(a, b, confidence=0.95):
+    """(low, high): a normal interval of mean skill of runs ``a`` minus that of runs ``b`` (one
+    seed) over their validation samples: each run's skill (acc - chance) / (1 - chance) has the
+    standard error of its Wilson interval (ci_low, ci_high) over (1 - chance); the runs are
+    independent. None where the runs give no such interval."""
+    from statistics import NormalDist
+
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
+
+    def variance(rows):
+        se = (rows.ci_high - rows.ci_low) / (2 * z) / (1 - rows.chance)
+        return float((se ** 2).sum()) / len(rows) ** 2
+
+    spread = z * np.sqrt(variance(a) + variance(b))
+    if not np.isfinite(spread) or spread <= 0:
+        return None
+    centre = a.skill.mean() - b.skill.mean()
+    return float(centre - spread), float(centre + spread)
 
 
 def _compare(difference, what):
     """supported / contradicted / inconclusive for "difference > 0", with a note: over two or
-    more seeds the interval of the per-seed differences decides; one seed decides by its sign."""
+    more seeds the interval of the per-seed differences decides; one seed's sampling interval
+    over its validation samples where there is one, else "inconclusive: one seed"."""
     if difference is None:
         return "", f"needs {what}"
     if difference["n"] < 2:
-        return ("supported" if difference["mean"] > 0 else "contradicted",
-                f"{what}: difference {difference['mean']:.3f} (one seed: no interval)")
-    verdict = ("supported" if difference["low"] > 0 else "contradicted"
-               if difference["high"] < 0 else "inconclusive")
-    return verdict, (f"{what}: difference {difference['mean']:.3f}, 95 % interval over "
-                     f"{difference['n']} seeds [{difference['low']:.3f}, {difference['high']:.3f}]")
+        interval = difference.get("sampling")
+        if interval is None:
+            return ONE_SEED, (f"{what}: difference {difference['mean']:.3f} from one seed, "
+                              "which gives no interval")
+        low, high = interval
+        where = "one seed: 95 % interval over its runs' validation samples"
+    else:
+        low, high = difference["low"], difference["high"]
+        where = f"95 % interval over {difference['n']} seeds"
+    verdict = "supported" if low > 0 else "contradicted" if high < 0 else "inconclusive"
+    return verdict, f"{what}: difference {difference['mean']:.3f}, {where} [{low:.3f}, {high:.3f}]"
 
 
 def _pick(table, **where):
@@ -55,9 +91,11 @@ def _row(claim, rows, verdict, note="", difference=None):
     interval over seeds, the numbers the verdict rests on (None where there is none)."""
     compared = {"difference": None, "difference_low": None, "difference_high": None}
     if difference is not None:
+        low, high = ((difference["low"], difference["high"]) if difference["n"] > 1
+                     else difference.get("sampling") or (None, None))
         compared = {"difference": float(difference["mean"]),
-                    "difference_low": float(difference["low"]),
-                    "difference_high": float(difference["high"])}
+                    "difference_low": None if low is None else float(low),
+                    "difference_high": None if high is None else float(high)}
     if len(rows) == 0:
         return {"id": claim, "verdict": "not measured", "runs": 0, "accuracy": None,
                 "ci_low": None, "ci_high": None, "chance": None, "note": note, **compared}
@@ -71,8 +109,8 @@ def claims(table, protocol="clean", runs=None):
     """The sorting claims (S1-S7 of the claims table) judged on the collected grid ``table``
     (:func:`collect`: intervals over seeds), on runs of ``protocol``; ``runs`` is the per-seed
     table (:func:`per_seed_table`) from which S5 and S6 take their differences seed by seed.
-    One row per claim: id, verdict ("supported", "contradicted", "inconclusive" or "not
-    measured"), runs used, mean accuracy, widest interval (lowest ci_low, highest ci_high),
+    One row per claim: id, verdict ("supported", "contradicted", "inconclusive", "inconclusive:
+    one seed" or "not measured"), runs used, mean accuracy, widest interval (lowest ci_low, highest ci_high),
     chance, note. A run "at chance" is one whose interval does not lie wholly above chance plus
     :data:`CHANCE_TOLERANCE` of skill."""
     t = table[table.protocol == protocol]
