@@ -42,6 +42,7 @@ def test_unknown_key_and_wrong_type_are_named():
     assert "config key catsdogs.training.epochs: '15' is of type str, expected integer" in message
 
 
+@pytest.mark.workflow  # starts Snakemake (a plan or lint: seconds)
 def test_bad_config_stops_the_workflow_with_the_key(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("catsdogs:\n  source:\n    kind: ftp\n")
@@ -233,6 +234,7 @@ def test_only_the_studies_to_build_are_checked_and_each_problem_has_its_line(tmp
         "(source.kind is url)"]
 
 
+@pytest.mark.workflow  # starts Snakemake (a plan or lint: seconds)
 def test_a_missing_local_folder_stops_the_workflow_before_any_job(tmp_path):
     mine = tmp_path / "mine.yaml"
     folder = tmp_path / "audio-cats-and-dogs"
@@ -262,6 +264,7 @@ def job_resources(plan):
     return found
 
 
+@pytest.mark.workflow  # starts Snakemake (a plan or lint: seconds)
 def test_paper_configuration_and_slurm_profile_plan(tmp_path):
     paper = run_snakemake(tmp_path, "-n", configfiles=[ROOT / "config" / "paper.yaml"])
     # 2 protocols x the default's seeds (paper.yaml keeps them), C4's model and the 8 other
@@ -277,6 +280,7 @@ def test_paper_configuration_and_slurm_profile_plan(tmp_path):
     assert job_resources(slurm.stdout) == {rule: {(1, 2)} for rule in TRAINING_RULES}
 
 
+@pytest.mark.workflow  # starts Snakemake (a plan or lint: seconds)
 def test_training_jobs_hold_a_gpu_only_where_training_uses_one(tmp_path, monkeypatch):
     from audiorepro.scheduling import gpu_visible, training_resources
 
@@ -304,6 +308,7 @@ def test_training_jobs_hold_a_gpu_only_where_training_uses_one(tmp_path, monkeyp
     assert job_resources(plan) == {rule: {(1, 2)} for rule in TRAINING_RULES}
 
 
+@pytest.mark.workflow  # starts Snakemake (a plan or lint: seconds)
 def test_lint_is_clean_and_rules_are_snakefmt_formatted(tmp_path):
     lint = run_snakemake(tmp_path, "--lint", configfiles=())
     assert "Congratulations" in lint.stdout + lint.stderr

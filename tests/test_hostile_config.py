@@ -73,6 +73,7 @@ def test_ordinary_path_characters_pass(tmp_path):
     assert validate_config(config, SCHEMA) is config
 
 
+@pytest.mark.workflow  # starts Snakemake (a plan or lint: seconds)
 def test_a_hostile_results_folder_and_a_secret_url_stop_snakemake_at_start_up(tmp_path):
     mine = tmp_path / "mine.yaml"
     mine.write_text(yaml.safe_dump({
