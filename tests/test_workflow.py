@@ -354,7 +354,7 @@ def test_the_claims_table_lists_every_claim_of_every_study(built):
                        "see figure", "not run", "not measured", "not comparable"]).all(), \
         table.verdict.tolist()
     # no interval of zero width is shown, and none decides
-    assert not table.ours.str.contains(r"CI (-?[0-9.]+)-\1\b", regex=True).any(), table.ours
+    assert not [o for o in table.ours if re.search(r"CI (-?[0-9.]+)-\1\b", str(o))], table.ours
     row = table.set_index("id").loc["C6"]
     assert row.ours == "3,951 (every one of 2 seeds)" and row.verdict == "holds"
     assert "tensorflow/cpu" in row.device and "synthetic data" in row.configuration
@@ -362,7 +362,9 @@ def test_the_claims_table_lists_every_claim_of_every_study(built):
     # the ablations are in the default run, each with a verdict on its own numbers
     for claim in ("C4", "C5", "N7"):
         row = table.set_index("id").loc[claim]
-        assert row.verdict.partition(":")[0] in ("holds", "differs", "inconclusive"), row.verdict
+        # (the tiny min-centred network of N7 learns nothing: then its comparison says so)
+        assert row.verdict.partition(":")[0] in ("holds", "differs", "inconclusive",
+                                                 "not comparable"), row.verdict
         assert any(c.isdigit() for c in row.ours), row.ours
     grid = json.loads((built / "results" / "catsdogs" / "ablations.json").read_text())["grid"]
     assert sorted(grid) == ["k4s1", "k4s2"]  # the tiny grid; k4s2 retrained on its budget
