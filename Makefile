@@ -17,7 +17,7 @@ else
 TF_SPEC := tensorflow-cpu==$(TF_VERSION)
 endif
 
-.PHONY: setup reproduce test test-fast report bench lint compare clean-results
+.PHONY: setup reproduce test test-fast report bench lint compare archive restore clean-results
 
 setup: $(STAMP)
 
@@ -47,6 +47,18 @@ bench: $(STAMP)
 # The claims that changed between two runs: make compare A=results B=other-machine/results
 compare: $(STAMP)
 	PYTHONPATH=scripts $(BIN)/python scripts/compare_claims.py "$(A)" "$(B)"
+
+# Trained results travel (docs/archive.md): one file with every trained model, history, scan
+# and prediction, and its manifest; restore verifies it, then `make reproduce` trains nothing.
+# make archive [ARCHIVE=results-archive.tar]
+# make restore ARCHIVE=<path, http(s) URL or s3:// URL> [ARCHIVE_SHA256=<sha256>] [FORCE=1]
+ARCHIVE ?= results-archive.tar
+archive: $(STAMP)
+	$(BIN)/python scripts/results_archive.py archive "$(ARCHIVE)"
+
+restore: $(STAMP)
+	$(BIN)/python scripts/results_archive.py restore "$(ARCHIVE)" \
+		$(if $(ARCHIVE_SHA256),--sha256 "$(ARCHIVE_SHA256)") $(if $(filter 1 yes true,$(FORCE)),--force)
 
 lint: $(STAMP)
 	$(BIN)/ruff check scripts tests

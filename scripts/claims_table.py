@@ -1,7 +1,5 @@
 """Rule claims: every claim of the originals, ours beside it, a verdict; CSV and Markdown."""
 
-import hashlib
-import json
 from pathlib import Path
 
 import pandas as pd
@@ -12,8 +10,7 @@ from audiorepro.atomic import atomic_path
 
 def configuration(study, kind, section):
     """The data source and a short fingerprint of the study's settings."""
-    digest = hashlib.sha256(json.dumps(section, sort_keys=True).encode()).hexdigest()[:8]
-    return f"{kind} data; settings {digest}"
+    return f"{kind} data; settings {provenance.settings_digest(section)}"
 
 
 def main(snakemake):
@@ -44,6 +41,17 @@ def main(snakemake):
                      # what the study's conversion left out, said on every row of it
                      "caveats": claims.coverage_caveats(
                          Path(p.results) / study / c for c in p.coverage.get(study, []))}
+            # trained files from a results archive (make restore): said on every row, and what
+            # the archived run's code, data or settings differ in is a caveat
+            note, caveat = provenance.restored_note(
+                Path(p.results) / study, {**stamp, "settings": provenance.settings_digest(
+                    p.configuration[study])}, commit)
+            if note:
+                rule.log.info("%s: %s", study, note)
+                made = [{**row, "configuration": f"{row['configuration']}; {note}"}
+                        for row in made]
+            if caveat:
+                stamp["caveats"] = "; ".join(c for c in (stamp["caveats"], caveat) if c)
             if stamp["caveats"]:
                 rule.log.warning("%s: every claim carries the caveat: %s", study, stamp["caveats"])
             rows += [{**row, **stamp} for row in made]

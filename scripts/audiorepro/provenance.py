@@ -5,10 +5,14 @@ The code of a study is every entry point and notebook its rule file runs (``scri
 ``rules/<study>.smk``), every package module those import (:mod:`audiorepro.imports`), the rule
 file and the claims file. The data checksum is the SHA-256 of every file of the study's raw
 folder, relative path and contents, in name order: the same recordings give the same checksum
-wherever they sit.
+wherever they sit. The settings fingerprint is a hash of the study's configuration section.
+
+A study whose trained files came from a results archive (:mod:`audiorepro.archive`) holds
+:data:`RESTORED`; :func:`restored_note` says so on its claims rows.
 """
 
 import hashlib
+import json
 import os
 import re
 import subprocess
@@ -16,6 +20,7 @@ from pathlib import Path
 
 from .imports import entry_point_sources
 
+RESTORED = "restored.json"  # results/<study>/: what `make restore` put there, from which run
 _SCRIPT = re.compile(r"""["']\.\./(scripts/[\w./-]+\.py|reports/[\w./-]+\.ipynb)["']""")
 
 
@@ -74,3 +79,40 @@ def data_checksum(folder, block=1 << 20):
                 digest.update(chunk)
         digest.update(b"\0")
     return digest.hexdigest()[:16]
+
+
+def settings_digest(section):
+    """SHA-256 (8 hex digits) of a study's configuration section (keys sorted)."""
+    return hashlib.sha256(json.dumps(section, sort_keys=True).encode()).hexdigest()[:8]
+
+
+def restored_note(folder, current, commit_here):
+    """(note, caveat) for the claims rows of the study in ``folder`` when its trained files came
+    from a results archive (``folder``/:data:`RESTORED`), else ("", ""). The note names the
+    archive's commit and, where some restored files were retrained since, how many are still
+    restored ones; the caveat names what the archived run's code, data or settings (``current``
+    has this run's ``code``, ``data``, ``settings``) differ in, as restoring with FORCE=1 lets
+    it."""
+    path = Path(folder) / RESTORED
+    if not path.is_file():
+        return "", ""
+    marker = json.loads(path.read_text())
+    files = marker.get("files", {})
+    kept = 0
+    for rel, sha in files.items():
+        target = Path(folder) / rel
+        if target.is_file() and hashlib.sha256(target.read_bytes()).hexdigest() == sha:
+            kept += 1
+    if not kept:
+        return "", ""  # every restored file was retrained here since
+    commit = marker.get("commit", "unknown")
+    note = f"restored from a run of commit {commit}" + (
+        "" if commit == commit_here else f" (this checkout: {commit_here})")
+    if kept < len(files):
+        note += f": {kept} of {len(files)} trained files; the others trained here"
+    archived = marker.get("archived", {})
+    differ = [k for k in ("code", "data", "settings") if k in current and k in archived
+              and archived[k] != current[k]]
+    caveat = (f"its trained files come from a run whose {', '.join(differ)} "
+              f"{'differs' if len(differ) == 1 else 'differ'} from this checkout's (restored with FORCE=1)") if differ else ""
+    return note, caveat
