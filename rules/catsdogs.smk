@@ -147,6 +147,7 @@ rule catsdogs_train:
     wildcard_constraints:
         variant="|".join(CATSDOGS_SETTINGS),
         seed=r"\d+",
+    cache: output_cache("catsdogs")
     conda:
         CONDA_ENV
     threads: TRAINING_THREADS
@@ -159,7 +160,7 @@ rule catsdogs_train:
             **CATSDOGS_SETTINGS[wildcards.variant]["training"],
         },
         protocol=lambda wildcards: variant_protocol(wildcards.variant),
-        backend=config["keras_backend"],
+        backend=KERAS_BACKEND,
     script:
         "../scripts/catsdogs_train.py"
 

@@ -45,6 +45,33 @@ CONDA_ENV = f"../envs/{config['conda_environment']}.yaml"
 # each training or inference job: 1 GPU and 2 threads on a GPU; none and 1 thread on a CPU
 # alone, so that trainings run side by side (audiorepro/scheduling.py, config key gpu)
 TRAINING_GPUS, TRAINING_THREADS = training_resources(config["gpu"])
+# the Keras backend the training and inference jobs use (KERAS_BACKEND in the environment wins
+# over config key keras_backend): a parameter, so that it is part of the output cache's hash
+KERAS_BACKEND = os.environ.get("KERAS_BACKEND") or config["keras_backend"]
+
+
+_UNCACHED = set()  # studies output_cache() said it does not cache
+
+
+def output_cache(study):
+    """The ``cache:`` directive of a study's expensive rules (docs/cache.md): eligible for
+    Snakemake's between-workflow cache (``--cache`` with SNAKEMAKE_OUTPUT_CACHE) where that
+    variable is set, the conda environment left out of the hash. A study whose source is
+    ``local`` is not: the hash would hold the folder's name but not the recordings in it.
+    """
+    if not os.environ.get("SNAKEMAKE_OUTPUT_CACHE"):
+        return False  # no cache: no "eligible for caching" notice on every run
+    if config[study]["source"]["kind"] == "local":
+        if workflow.workflow_settings.cache is not None and study not in _UNCACHED:
+            _UNCACHED.add(study)
+            print(
+                f"{study}: not cached between workflows: {study}.source.kind is local, and "
+                "the cache's hash would not cover the recordings in that folder "
+                "(docs/cache.md)",
+                file=sys.stderr,
+            )
+        return False
+    return "omit-software"
 
 
 def register_study(

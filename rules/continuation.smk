@@ -136,6 +136,7 @@ rule continuation_train:
     wildcard_constraints:
         variant="|".join(config["continuation"]["protocols"] + CONTINUATION_ABLATIONS),
         seed=r"\d+",
+    cache: output_cache("continuation")
     conda:
         CONDA_ENV
     threads: TRAINING_THREADS
@@ -146,7 +147,7 @@ rule continuation_train:
         split=config["continuation"]["split"],
         model=config["continuation"]["model"],
         training=seeded("continuation"),
-        backend=config["keras_backend"],
+        backend=KERAS_BACKEND,
     script:
         "../scripts/continuation_train.py"
 
@@ -167,6 +168,7 @@ rule continuation_generate:
     wildcard_constraints:
         variant="|".join(config["continuation"]["protocols"] + CONTINUATION_ABLATIONS),
         seed=r"\d+",
+    cache: output_cache("continuation")
     conda:
         CONDA_ENV
     threads: TRAINING_THREADS
@@ -178,7 +180,7 @@ rule continuation_generate:
         model=config["continuation"]["model"],
         generation=config["continuation"]["generation"],
         drift=config["continuation"]["drift"],
-        backend=config["keras_backend"],
+        backend=KERAS_BACKEND,
     script:
         "../scripts/continuation_generate.py"
 

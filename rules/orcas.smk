@@ -172,6 +172,7 @@ rule orcas_train:
     wildcard_constraints:
         network="lstm|baseline",
         seed=r"\d+",
+    cache: output_cache("orcas")
     conda:
         CONDA_ENV
     threads: TRAINING_THREADS
@@ -181,7 +182,7 @@ rule orcas_train:
         rate=config["orcas"]["audio"]["rate"],
         model=config["orcas"]["model"],
         training=seeded("orcas"),
-        backend=config["keras_backend"],
+        backend=KERAS_BACKEND,
     script:
         "../scripts/orcas_train.py"
 
@@ -203,6 +204,7 @@ rule orcas_scan:
     wildcard_constraints:
         network="lstm|baseline",
         seed=r"\d+",
+    cache: output_cache("orcas")
     conda:
         CONDA_ENV
     threads: TRAINING_THREADS
@@ -214,7 +216,7 @@ rule orcas_scan:
         scan=config["orcas"]["scan"],
         evaluation=config["orcas"]["evaluation"],
         annotations=ORCAS_ANNOTATED,
-        backend=config["keras_backend"],
+        backend=KERAS_BACKEND,
     script:
         "../scripts/orcas_scan.py"
 

@@ -107,6 +107,7 @@ rule sorting_train:
     wildcard_constraints:
         point="|".join(SORTING_POINTS),
         seed=r"\d+",
+    cache: output_cache("sorting")
     group:
         "sorting_grid"  # on a cluster, --group-components sorting_grid=N packs N points a job
     conda:
@@ -121,7 +122,7 @@ rule sorting_train:
         sampling=seeded("sorting", "sampling"),  # each replicate its own samples and split
         model=config["sorting"]["model"],
         training=seeded("sorting"),
-        backend=config["keras_backend"],
+        backend=KERAS_BACKEND,
     script:
         "../scripts/sorting_train.py"
 

@@ -130,6 +130,7 @@ rule whales_train:
         net="alexnet|googlenet",
         rate="[0-9.e-]+",
         seed=r"\d+",
+    cache: output_cache("whales")
     conda:
         CONDA_ENV
     threads: TRAINING_THREADS
@@ -140,7 +141,7 @@ rule whales_train:
         width=config["whales"]["width"],
         init=config["whales"]["init"],
         training=seeded("whales"),
-        backend=config["keras_backend"],
+        backend=KERAS_BACKEND,
     script:
         "../scripts/whales_train.py"
 

@@ -30,11 +30,17 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         if args.command == "archive":
-            manifest = archive.archive(args.out, BASEDIR, args.directory, args.configfile)
-            size = Path(args.out).stat().st_size
+            upload = args.out if args.out.startswith("s3://") else None
+            local = Path(args.directory) / Path(upload).name if upload else Path(args.out)
+            manifest = archive.archive(local, BASEDIR, args.directory, args.configfile)
             print(f"{args.out}: {len(manifest['files'])} trained files of "
-                  f"{', '.join(manifest['studies'])} ({size / 1e6:.1f} MB, sha256 "
-                  f"{archive.sha256_file(args.out)})")
+                  f"{', '.join(manifest['studies'])} ({local.stat().st_size / 1e6:.1f} MB, "
+                  f"sha256 {archive.sha256_file(local)})")
+            if upload:  # through Snakemake's S3 storage plugin (audiorepro.objectstore)
+                from audiorepro import objectstore
+
+                objectstore.upload(local, upload)
+                print(f"uploaded to {upload} (kept here as {local})")
         else:
             archive.restore(args.archive, BASEDIR, args.directory, args.configfile,
                             force=args.force, sha256=args.sha256)

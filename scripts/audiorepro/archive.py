@@ -173,7 +173,8 @@ def write_archive(out, files, manifest, rules=None):
          **({"rule": rules[name]} if name in rules else {})}
         for name, path in files.items()]}
     data = json.dumps(manifest, indent=2, sort_keys=True).encode()
-    with atomic_path(out) as tmp, tarfile.open(tmp, f"w:{_mode(out)}") as tar:
+    with atomic_path(out) as tmp, tarfile.open(tmp, f"w:{_mode(out)}", dereference=True) as tar:
+        # dereference: an output served from Snakemake's cache is a link into it; the file goes in
         info = tarfile.TarInfo(MANIFEST)
         info.size, info.mtime, info.mode = len(data), int(time.time()), 0o644
         tar.addfile(info, io.BytesIO(data))
@@ -191,7 +192,8 @@ def archive(out, basedir, workdir, configfiles=()):
     found = trained_files(basedir, workdir, configfiles)
     files, rules = {}, {}
     for rel, rule in found:
-        inside = (workdir / rel).resolve().relative_to(results.resolve()).as_posix()
+        inside = Path(os.path.normpath(workdir / rel)).relative_to(
+            os.path.normpath(results)).as_posix()  # not resolved: a cached output links out
         files[f"{PREFIX}/{inside}"] = workdir / rel
         rules[f"{PREFIX}/{inside}"] = rule
     studies = sorted({name.split("/")[1] for name in files})
