@@ -358,7 +358,8 @@ def test_conda_environments_are_the_lock_without_development_tools():
 
 
 def _pins_of(text):
-    return [line.split("==")[0] for line in text.splitlines() if "==" in line and not line.startswith("#")]
+    return [line.split("==")[0].split("[")[0] for line in text.splitlines()
+            if "==" in line and not line.startswith("#")]
 
 
 # --- settings that could only fail inside a job are refused at start-up ---------------------------
