@@ -36,6 +36,7 @@ import yaml
 from . import provenance
 from .atomic import all_or_nothing, atomic_path, scratch_dir, write_json
 from .errors import InputError, shown
+from .provenance import sha256_file
 
 MANIFEST = "manifest.json"
 FORMAT = 1
@@ -140,14 +141,6 @@ def trained_files(basedir, workdir, configfiles=()):
         raise InputError(workdir, f"has trained results that are missing or not up to date: "
                                   f"{shown(stale)}; run the workflow first")
     return sorted(found, key=lambda item: (Path(workdir, item[0]).stat().st_mtime_ns, item[0]))
-
-
-def sha256_file(path, block=1 << 20):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(block):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _mode(path):

@@ -42,8 +42,13 @@ UNSAFE_HELP = ("characters that break the report's HTML, shell commands or Snake
 def unsafe_characters(text):
     """The characters of ``text`` that :data:`UNSAFE` forbids, each shown once (control
     characters escaped, as \\n), in one string; "" if there are none."""
-    found = sorted(set(UNSAFE.findall(text)))
-    return " ".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in found)
+    return _listed(UNSAFE.findall(text))
+
+
+def _listed(characters):
+    """Characters for a message, each once, sorted, control characters escaped (as \\n)."""
+    return " ".join(c if c.isprintable() else c.encode("unicode_escape").decode()
+                    for c in sorted(set(characters)))
 
 
 def _path_keyword(validator, value, instance, schema):
@@ -103,9 +108,8 @@ MARKUP = re.compile(r"[<>`\x00-\x1f\x7f-\x9f\u2028\u2029]")
 def markup_keys(config, path=()):
     """(key path, characters) of every string in ``config`` holding :data:`MARKUP`, at any depth."""
     if isinstance(config, str):
-        found = sorted(set(MARKUP.findall(config)))
-        return [(path, " ".join(c if c.isprintable() else c.encode("unicode_escape").decode()
-                                for c in found))] if found else []
+        found = MARKUP.findall(config)
+        return [(path, _listed(found))] if found else []
     if isinstance(config, dict):
         return [hit for key, value in config.items() for hit in markup_keys(value, path + (key,))]
     if isinstance(config, list):

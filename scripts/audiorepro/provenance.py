@@ -62,7 +62,19 @@ def code_hash(basedir, study):
     return digest.hexdigest()[:16]
 
 
-def data_checksum(folder, block=1 << 20):
+def _digest_file(digest, path, block=1 << 20):
+    with open(path, "rb") as f:
+        while chunk := f.read(block):
+            digest.update(chunk)
+    return digest
+
+
+def sha256_file(path):
+    """The SHA-256 of one file's contents (hex), read in blocks."""
+    return _digest_file(hashlib.sha256(), path).hexdigest()
+
+
+def data_checksum(folder):
     """SHA-256 (16 hex digits) of every file under ``folder`` (links followed), relative path
     and contents, in name order; "none" when the folder does not exist."""
     folder = Path(folder)
@@ -74,10 +86,7 @@ def data_checksum(folder, block=1 << 20):
     digest = hashlib.sha256()
     for path in sorted(paths, key=lambda p: p.relative_to(folder).as_posix()):
         digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
-        with open(path, "rb") as f:
-            while chunk := f.read(block):
-                digest.update(chunk)
-        digest.update(b"\0")
+        _digest_file(digest, path).update(b"\0")
     return digest.hexdigest()[:16]
 
 
@@ -101,7 +110,7 @@ def restored_note(folder, current, commit_here):
     kept = 0
     for rel, sha in files.items():
         target = Path(folder) / rel
-        if target.is_file() and hashlib.sha256(target.read_bytes()).hexdigest() == sha:
+        if target.is_file() and sha256_file(target) == sha:
             kept += 1
     if not kept:
         return "", ""  # every restored file was retrained here since
