@@ -3,10 +3,13 @@
 # Each protocol trains with catsdogs.replicates seeds (models/<protocol>/seed<n>/); the figures
 # show the first seed's model. With `ablations: true` the C4/C5 variants train too.
 from audiorepro.catsdogs.data import ablation_variants, variant_protocol
-from audiorepro.catsdogs.figures import figure_names as catsdogs_figure_names
+from audiorepro.catsdogs.figures import FIGURES as CATSDOGS_DRAWN
+from audiorepro.plots import figure_files
 
 CATSDOGS = f"{RESULTS}/catsdogs"
-CATSDOGS_FIGURES = catsdogs_figure_names(config["catsdogs"]["model"]["blocks"])
+CATSDOGS_FIGURES = figure_files(
+    CATSDOGS_DRAWN, k=range(1, config["catsdogs"]["model"]["blocks"] + 1)
+)
 CATSDOGS_SEEDS = study_seeds("catsdogs")
 CATSDOGS_ABLATIONS = ablation_variants(
     config["catsdogs"]["ablations"],

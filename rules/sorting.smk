@@ -1,10 +1,12 @@
 # sorting: a network learns to un-shuffle chunks of audio; noise and tone controls (seed 002).
 # songs (mp3) -> 16-kHz mono WAV; controls -> one training job per grid point -> the grid
 # table and the claims measured on it -> figures and sounds.
+from audiorepro.plots import figure_files
 from audiorepro.sorting.data import grid_points
-from audiorepro.sorting.figures import FIGURES as SORTING_FIGURES
+from audiorepro.sorting.figures import FIGURES as SORTING_DRAWN
 
 SORTING = f"{RESULTS}/sorting"
+SORTING_FIGURES = figure_files(SORTING_DRAWN)  # the notebook draws each (plots.Drawer)
 SORTING_POINTS = grid_points(config["sorting"]["grid"])
 # the longest span a music grid point cuts from one song: its chunks and the widest pads
 SORTING_SPAN_SECONDS = max(

@@ -12,6 +12,13 @@
   same with :func:`audiorepro.rule.keep_freed_memory`, which every training job calls.
 * ``cpu_utilisation``: CPU seconds of a representative part of the run (the tiny catsdogs
   chain, every rule from raw data to figures) over its wall seconds times the cores it had.
+* ``startup_share``: of those CPU seconds, the share that starting the jobs costs: each job's
+  process start and imports (measured in fresh processes: Keras with its backend for the
+  training, inference and figures jobs, the package and pandas for the others) times the job
+  counts of the chain's plan.
+* ``<model>_step_ms`` beside ``<model>_step_ms_floor``: one training step with the real batch
+  stream, and the same step on batches already in memory (the floor the input pipeline can
+  reach).
 
 Models have the default configuration's sizes (``config/config.yaml``) with untrained weights:
 speed does not depend on what the weights learned. The data are random, of the real shapes.
@@ -86,7 +93,7 @@ def catsdogs_training():
     vectors = {label: rng.normal(0, 1, 300 * t["window"]).astype(np.float32) for label in (0, 1)}
     stream = batches.window_dataset(vectors, t["batch_size"], t["window"], t["threshold"],
                                     t["steps_per_epoch"], t["seed"])
-    return stream, lambda: model.compiled_classifier(t["window"], c["model"], t["learning_rate"])
+    return stream, lambda: model.build(c["model"], t)
 
 
 def catsdogs(steps):
@@ -128,14 +135,15 @@ def whales(steps, net="alexnet"):
     labels = rng.integers(0, 2, 2000)
     batch = c["training"]["batch_size"][net]
 
+    model_cfg = {"net": net, "width": c["width"], "init": c["init"], "input_shape": (*size, 1)}
+    training_cfg = {**c["training"], "learning_rate": 0.01,
+                    "steps_per_epoch": int(np.ceil(len(labels) / batch))}
+
     def build():
         keras.utils.set_random_seed(0)
-        network = {"alexnet": model.alexnet, "googlenet": model.googlenet}[net](
-            (*size, 1), width=c["width"], caffe_init=c["init"] == "caffe")
-        solver.compile_classifier(network, keras.optimizers.SGD(0.01), model.GOOGLENET_LOSS_WEIGHTS)
-        return network
+        return model.build(model_cfg, training_cfg)
 
-    outputs = list(build().output_names) if net == "googlenet" else None
+    outputs, _ = solver.classifier_outputs(build())
     stream = solver.image_batches(images, labels, images.mean(0), batch, 0, outputs)
     return input_efficiency(build, stream, steps)
 
@@ -149,8 +157,7 @@ def continuation(steps):
     seqs = rng.normal(0, 0.1, (800, m["seq_len"], m["frame"])).astype(np.float32)
     stream = batches.sequence_batches(seqs[:, :-1], seqs[:, 1:], t["batch_size"])
     return input_efficiency(
-        lambda: model.continuation_model(m["frame"], m["units"], m["layers"], cell=m["cell"],
-                                         learning_rate=t["learning_rate"]), stream, steps)
+        lambda: model.build(m, t), stream, steps)
 
 
 def sorting(steps):
@@ -167,21 +174,15 @@ def sorting(steps):
     stream = batches.jigsaw_batches(songs, draws, c["training"]["batch_size"], 0)
     m = c["model"]
     return input_efficiency(
-        lambda: model.sorter_model(n, length, 16, m["encoder_hidden"], m["sorter_hidden"],
-                                   m["batch_norm"], m["learning_rate"]), stream, steps)
+        lambda: model.build({**m, "n_chunks": n, "chunk_len": length, "encoding": 16},
+                            c["training"]), stream, steps)
 
 
 def orcas_model(network="lstm"):
     from audiorepro.orcas import model
 
     c = CONFIG["orcas"]
-    m, t = c["model"], c["training"]
-    common = dict(window=m["window"], hidden=m["hidden"], classes=m["classes"],
-                  batch_size=t["batch_size"], learning_rate=t["learning_rate"], seed=0,
-                  jit_compile=False)
-    if network == "lstm":
-        return model.lstm_model(units=m["units"], **common)
-    return model.baseline_model(**common)
+    return model.build({**c["model"], "network": network}, {**c["training"], "seed": 0})
 
 
 def orcas(steps):
@@ -199,23 +200,23 @@ def orcas(steps):
 
 
 def orcas_scan(seconds):
-    from audiorepro.orcas import scan
+    from audiorepro.orcas import data, scan
 
     c = CONFIG["orcas"]
     rate = c["audio"]["rate"]
-    geometry = dict(window=c["model"]["window"], hop=c["scan"]["hop"],
-                    keep_every=c["scan"]["keep_every"])
+    geometry = data.Geometry(c["model"]["window"], c["scan"]["hop"], c["scan"]["keep_every"],
+                             rate)
     net = orcas_model()
     audio = np.random.default_rng(0).normal(0, 3000, int(seconds * rate)).astype(np.int16)
-    scanner = scan.make_scanner(net, warmup_steps=c["scan"]["warmup_steps"],
-                                chunks=c["scan"]["chunks"], **geometry)
+    scanner = scan.make_scanner(net, geometry, warmup_steps=c["scan"]["warmup_steps"],
+                                chunks=c["scan"]["chunks"])
     scanner(audio[: rate * 5])  # trace
     start = time.perf_counter()
     scanner(audio)
     fast = seconds / (time.perf_counter() - start)
     excerpt = audio[: 2 * rate]
     start = time.perf_counter()
-    scan.scan_units_stepwise(net, excerpt, **geometry)
+    scan.scan_units_stepwise(net, excerpt, geometry)
     stepwise = 2.0 / (time.perf_counter() - start)
     return fast, stepwise
 
@@ -224,27 +225,61 @@ def continuation_generation():
     from audiorepro.continuation import generate, model
 
     m = CONFIG["continuation"]["model"]
-    net = model.continuation_model(m["frame"], m["units"], m["layers"], cell=m["cell"])
+    net = model.build(m, CONFIG["continuation"]["training"])
     seed = np.random.default_rng(0).normal(0, 0.1, (m["seq_len"], m["frame"])).astype(np.float32)
     return generate.compare_generators(net, seed, CONFIG["continuation"]["generation"]["compare_steps"])
 
 
+def startup_cpu(code, repeats=3):
+    """CPU seconds (user + system) a fresh Python spends running ``code`` (imports), the median
+    of ``repeats`` processes."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "scripts")}
+    seconds = []
+    for _ in range(repeats):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        subprocess.run([sys.executable, "-c", code], check=True, env=env)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        seconds.append((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime))
+    return float(np.median(seconds))
+
+
+def planned_jobs(cmd):
+    """{rule: job count} of Snakemake's plan (``-n``'s job stats) for ``cmd``; `all` left out."""
+    out = subprocess.run([*cmd, "-n"], check=True, capture_output=True, text=True).stdout
+    table = out.split("Job stats:", 1)[1].split("\n\n", 1)[0]
+    counts = {}
+    for line in table.splitlines()[3:]:
+        parts = line.split()
+        if len(parts) == 2 and parts[1].isdigit() and parts[0] not in ("all", "total"):
+            counts[parts[0]] = int(parts[1])
+    return counts
+
+
 def cpu_utilisation(cores):
-    """(CPU seconds of every process) / (wall seconds x cores) of the tiny catsdogs chain."""
+    """(CPU seconds of every process) / (wall seconds x cores) of the tiny catsdogs chain, the
+    wall and CPU seconds, and the CPU seconds its jobs' start-ups cost (:func:`startup_cpu`)."""
+    from audiorepro.archive import trained_rules
+
     part = ROOT / "tests" / "config" / "tiny.yaml"
     with tempfile.TemporaryDirectory(prefix="bench_cpu_") as work:
         only = Path(work) / "only.yaml"
         only.write_text("studies: [catsdogs]\n")
+        cmd = [str(Path(sys.executable).parent / "snakemake"), "-s", str(ROOT / "Snakefile"),
+               "--directory", work, "--cores", str(cores), "--resources", "gpu=1",
+               "--configfile", str(part), str(only), "--quiet", "all"]
+        jobs = planned_jobs(cmd)
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
-        subprocess.run([str(Path(sys.executable).parent / "snakemake"), "-s", str(ROOT / "Snakefile"),
-                        "--directory", work, "--cores", str(cores), "--resources", "gpu=1",
-                        "--configfile", str(part), str(only), "--quiet", "all"],
-                       check=True, capture_output=True)
+        subprocess.run(cmd, check=True, capture_output=True)
         wall = time.perf_counter() - start
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return cpu / (wall * cores), wall, cpu
+    with_keras = set(trained_rules(ROOT)) | {r for r in jobs if r.endswith("_figures")}
+    keras_start = startup_cpu("import pandas, audiorepro.rule, keras")
+    plain_start = startup_cpu("import pandas, audiorepro.rule")
+    startup = sum(n * (keras_start if rule in with_keras else plain_start)
+                  for rule, n in jobs.items())
+    return cpu / (wall * cores), wall, cpu, startup, jobs
 
 
 def main(argv=None):
@@ -271,6 +306,8 @@ def main(argv=None):
         print(f"{name}_steps_per_second={real:.2f}")
         print(f"{name}_steps_per_second_in_memory={memory:.2f}")
         print(f"{name}_input_efficiency={ratio:.3f}")
+        print(f"{name}_step_ms={1000 / real:.1f}")
+        print(f"{name}_step_ms_floor={1000 / memory:.1f}")
     print(f"catsdogs_epoch_seconds={wall:.2f} (system {system:.2f})")
     print(f"catsdogs_epoch_seconds_memory_kept={kept_wall:.2f} (system {kept_system:.2f})")
     print(f"catsdogs_memory_kept_speedup={wall / kept_wall:.2f}")
@@ -282,10 +319,13 @@ def main(argv=None):
     print(f"continuation_generation_speedup={generation['speedup']:.1f}")
     print(f"continuation_generation_max_difference={generation['max_abs_difference']:.2g}")
     if not args.skip_cpu:
-        ratio, wall, cpu = cpu_utilisation(args.cores)
+        ratio, wall, cpu, startup, jobs = cpu_utilisation(args.cores)
         print(f"cpu_utilisation_wall_seconds={wall:.1f}")
         print(f"cpu_utilisation_cpu_seconds={cpu:.1f}")
         print(f"cpu_utilisation={ratio:.2f}")
+        print(f"startup_jobs={sum(jobs.values())} ({', '.join(f'{r} {n}' for r, n in jobs.items())})")
+        print(f"startup_cpu_seconds={startup:.1f}")
+        print(f"startup_share={startup / cpu:.2f}")
     return 0
 
 

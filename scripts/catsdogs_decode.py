@@ -18,4 +18,4 @@ def main(snakemake):
                   (packed.label == 1).sum(), packed.seconds.sum())
 
 
-rule.run(snakemake, main)
+rule.run(snakemake, main)  # noqa: F821

@@ -4,17 +4,12 @@ import pandas as pd
 
 from audiorepro import rule
 from audiorepro.atomic import atomic_path
-from audiorepro.whales.data import class_counts, digits_head_tail_split, stratified_split
+from audiorepro.whales.data import class_counts, protocol_split
 
 
 def main(snakemake):
-    clips = pd.read_csv(snakemake.input.clips)
-    params = snakemake.params.split
-    if snakemake.wildcards.protocol == "digits":
-        table = digits_head_tail_split(clips, params["train_fraction"])
-    else:
-        table = stratified_split(clips, params["train_fraction"], params["seed"])
-    table = table.assign(row=clips["row"].to_numpy())
+    table = protocol_split(snakemake.wildcards.protocol, pd.read_csv(snakemake.input.clips),
+                           snakemake.params.split)
     with atomic_path(snakemake.output.table) as tmp:
         table.to_csv(tmp, index=False)
     counts = class_counts(table)
@@ -23,4 +18,4 @@ def main(snakemake):
     rule.log.info("class counts:\n%s", counts)
 
 
-rule.run(snakemake, main)
+rule.run(snakemake, main)  # noqa: F821

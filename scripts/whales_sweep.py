@@ -18,4 +18,4 @@ def main(snakemake):
     rule.log.info("sweep:\n%s", table[["model", "final_validation_accuracy", "roc_auc"]])
 
 
-rule.run(snakemake, main)
+rule.run(snakemake, main)  # noqa: F821

@@ -1,3 +1,5 @@
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -234,3 +236,109 @@ def test_split_csv_columns_and_files_it_does_not_name_are_counted_and_named(tmp_
     assert "split.csv: 1 column(s) that no protocol reads, left out: odd (38 names)" in caplog.text
     assert ("names 2 of the 279 files of cats_dogs/ nowhere: the clean split leaves them out: "
             "cat_200.wav, dog_barking_300.wav") in caplog.text
+
+
+# ---------------------------------------------------------------- the study's contract
+MODEL = {"blocks": 10, "filters": 10, "kernel_size": 4, "strides": 2}
+
+
+def test_build_is_the_originals_model_compiled_as_the_notebook_did():
+    from audiorepro.training import parameter_counts
+
+    net = cnn.build(MODEL, {"window": 16_000, "learning_rate": 0.025, "epochs": 15})
+    assert parameter_counts(net) == {"total": 4151, "trainable": 3951, "non_trainable": 200}
+    assert net.input_shape == (None, 16_000, 1)
+    assert type(net.optimizer).__name__ == "SGD"
+    assert float(net.optimizer.learning_rate) == pytest.approx(0.025)
+    assert net.loss == "binary_crossentropy"
+    short = cnn.build({**MODEL, "blocks": 3, "filters": 5}, {"window": 4000, "learning_rate": 0.1})
+    assert short.input_shape == (None, 4000, 1)
+    assert [layer.name for layer in short.layers if layer.name.startswith("activ_")] == [
+        "activ_1", "activ_2", "activ_3"]
+
+
+def test_figures_are_the_originals_names_one_activation_per_block():
+    from audiorepro import plots
+    from audiorepro.catsdogs import figures
+
+    assert plots.figure_files(figures.FIGURES, k=range(1, 4)) == [
+        "audio_beginning.png", "model_acc.png", "model_summary.txt", "dog_main_ex.png",
+        "predict_dog_test.txt", "activ_1.png", "activ_2.png", "activ_3.png",
+        "dog_main_pooling_output.png", "global_pooling_second_dog.png",
+        "global_pooling_cat_1.png", "sigmoid_weights.png", "filter_weights.png"]
+    assert len(plots.figure_files(figures.FIGURES, k=range(1, 11))) == 20
+    fig = figures.activation(np.zeros((1, 125, 10), np.float32), 6)
+    assert fig._suptitle.get_text() == "activation of convolutional block 6 (length 125)"
+    assert sum(ax.has_data() for ax in fig.axes) == 10
+
+
+def test_protocol_split_is_the_protocols_split(tmp_path):
+    files = real_file_table()
+    settings = {"original_validation_fraction": 0.25, "original_test_per_class": 5,
+                "clean_validation_fraction": 0.2, "seed": 3}
+    original = data.protocol_split("original", files, tmp_path, settings)
+    assert original.equals(data.original_split(files, 0.25, 5, 3))
+    cats, dogs = list(files.file[files.label == 0]), list(files.file[files.label == 1])
+    write_split_csv(tmp_path / data.SPLIT_CSV, {"test_cat": cats[:49], "test_dog": dogs[:49],
+                                                "train_cat": cats[49:], "train_dog": dogs[49:]})
+    clean = data.protocol_split("clean", files, tmp_path, settings)
+    csv = data.read_split_csv(tmp_path / data.SPLIT_CSV, files.file)
+    assert clean.equals(data.clean_split(csv, 0.2, 3))
+    with pytest.raises(InputError, match="train_test_split.csv"):
+        data.protocol_split("clean", files, tmp_path / "elsewhere", settings)
+
+
+def test_ablation_summary_of_files_reads_the_replicates_in_the_order_of_their_names(tmp_path):
+    from audiorepro.replicates import aggregate
+
+    def doc(train, valid):
+        return aggregate([{"final_training_accuracy": train, "best_validation_accuracy": valid,
+                           "test_segment_accuracy": 0.7}], [1])
+
+    docs = {"base": doc(0.9, 0.85), "a": doc(0.8, 0.6), "b": doc(0.9, 0.7)}
+    for name, d in docs.items():
+        (tmp_path / f"{name}.json").write_text(json.dumps(d))
+    summary = evaluate.ablation_summary_of_files(
+        tmp_path / "base.json", [tmp_path / "a.json", tmp_path / "b.json"],
+        ["original-k3s1", "original-filters5"], {**MODEL, "kernel_size": 5})
+    expected = evaluate.ablation_summary(
+        docs["base"], {"original-k3s1": docs["a"], "original-filters5": docs["b"]},
+        base_point="k5s2")
+    assert summary == expected
+    assert summary["grid"] == {"k3s1": 0.6, "k5s2": 0.85}
+    assert summary["filters"]["filters5"]["validation"] == 0.7
+
+
+TRAINING = {"seed": 7, "batch_size": 4, "window": 64, "threshold": 0.4, "steps_per_epoch": 3,
+            "validation_steps": 2, "learning_rate": 0.01}
+
+
+def test_window_streams_seed_training_and_validation_apart():
+    from audiorepro.catsdogs import train
+
+    rng = np.random.default_rng(0)
+    vectors = {split: {label: rng.normal(size=1000).astype(np.float32) for label in (0, 1)}
+               for split in ("train", "validation")}
+    stream, validation = train.window_streams(vectors, TRAINING)
+    assert len(stream) == 3 and len(validation) == 2
+    same = batches.window_dataset(vectors["train"], 4, 64, 0.4, 3, seed=7)
+    assert np.array_equal(stream[2][0], same[2][0]) and stream[2][0].shape == (4, 64, 1)
+    held = batches.window_dataset(vectors["validation"], 4, 64, 0.4, 2, seed=8)
+    assert np.array_equal(validation[1][0], held[1][0])
+    assert not np.array_equal(
+        validation[1][0], batches.window_dataset(vectors["validation"], 4, 64, 0.4, 2, 7)[1][0])
+
+
+def test_probabilities_and_the_pooling_reading_of_a_model():
+    from audiorepro.catsdogs import train
+
+    net = cnn.build({"blocks": 2, "filters": 3, "kernel_size": 4, "strides": 2}, TRAINING)
+    segments = np.random.default_rng(1).normal(size=(4, 64)).astype(np.float32)
+    p = train.probabilities(net)(segments)
+    assert p.shape == (4,) and np.allclose(p, net.predict(segments[..., None], verbose=0)[:, 0])
+    table = pd.DataFrame({"label": [0, 1, 0, 1]})
+    reading = train.pooling(net, table, segments)
+    pooled = cnn.layer_probe(net).predict(segments[..., None], verbose=0)[-1]
+    assert reading == evaluate.pooling_components(
+        pooled, table.label, net.get_layer("sigmoid").get_weights()[0])
+    assert len(reading["dog_minus_cat"]) == 3 == len(reading["sigmoid_weights"])

@@ -6,7 +6,7 @@ import re
 import pandas as pd
 import pytest
 
-from audiorepro import claims
+from audiorepro import claims, claims_table
 from audiorepro.errors import InputError
 
 
@@ -162,7 +162,7 @@ def test_the_summary_counts_verdicts_by_kind(gaps):
     rows = claims.study_rows("s", [claim({"kind": "at_least", "value": 1}, "a.json:r"),
                                    claim({"kind": "at_least", "value": 1}, "b.json:value")],
                              gaps, False, "")
-    text = claims.to_markdown(pd.DataFrame(rows, columns=claims.COLUMNS))
+    text = claims_table.to_markdown(pd.DataFrame(rows, columns=claims.COLUMNS))
     assert text.startswith("2 claims: 2 not measured.")
 
 
@@ -203,31 +203,30 @@ def table(tmp_path, name, rows):
 
 
 def test_compare_names_the_claims_that_changed_and_what_they_rest_on(tmp_path, capsys):
-    import compare_claims
 
     row = {c: "" for c in claims.COLUMNS}
     a = [{**row, "study": "s", "id": "S1", "ours": "0.5", "verdict": "holds", "code": "c1", "data": "d"},
          {**row, "study": "s", "id": "S2", "ours": "0.9", "verdict": "holds", "code": "c1", "data": "d"}]
     b = [{**a[0], "code": "c2"}, {**a[1], "ours": "0.4", "verdict": "differs", "code": "c2"}]
-    changes = claims.compare(claims.read_table(table(tmp_path, "a.csv", a)),
-                             claims.read_table(table(tmp_path, "b.csv", b)))
+    changes = claims_table.compare(claims_table.read_table(table(tmp_path, "a.csv", a)),
+                             claims_table.read_table(table(tmp_path, "b.csv", b)))
     assert changes.values.tolist() == [["s", "S2", "verdict", "holds", "differs"],
                                        ["s", "S2", "ours", "0.9", "0.4"],
                                        ["s", "*", "code", "c1", "c2"]]
     (tmp_path / "run").mkdir()
     table(tmp_path / "run", "claims.csv", a)
-    assert compare_claims.main([str(tmp_path / "run"), str(tmp_path / "a.csv")]) == 0
+    assert claims_table.compare_main([str(tmp_path / "run"), str(tmp_path / "a.csv")]) == 0
     assert capsys.readouterr().out.startswith("2 claims in A, 2 in B: 0 verdict(s) changed")
-    assert compare_claims.main([str(tmp_path / "run"), str(tmp_path / "b.csv")]) == 0
+    assert claims_table.compare_main([str(tmp_path / "run"), str(tmp_path / "b.csv")]) == 0
     assert "s S2 verdict: holds -> differs" in capsys.readouterr().out
-    assert compare_claims.main([str(tmp_path / "nowhere"), str(tmp_path / "a.csv")]) == 2
+    assert claims_table.compare_main([str(tmp_path / "nowhere"), str(tmp_path / "a.csv")]) == 2
     assert "nowhere: is missing: give a results folder" in capsys.readouterr().err
 
 
 # --- seed replicates: the interval over seeds decides ---------------------------------------------
 
 def agg(*values):
-    from audiorepro.replicates import summary
+    from audiorepro.stats import summary
 
     return summary(values)
 
@@ -254,7 +253,7 @@ def test_intervals_over_seeds_decide_and_a_bound_inside_one_is_inconclusive(rule
 
 
 def test_above_chance_over_seeds_takes_the_wider_of_seeds_and_one_seeds_sample():
-    from audiorepro.replicates import proportion_interval
+    from audiorepro.stats import proportion_interval
 
     # three seeds agreeing exactly on 12 samples each: the interval is no point, and the
     # samples are not pooled (seeds may share their test files)
@@ -518,7 +517,6 @@ def test_the_studies_label_every_row_of_several_numbers():
 # --- coverage caveats, and cells that cannot make markup ------------------------------------------
 
 def test_a_study_that_lost_recordings_says_so_on_every_row(tmp_path, results):
-    import compare_claims
 
     (tmp_path / "convert.json").write_text(json.dumps(
         {"kept": 4, "total": 19, "what": "annotated stretches",
@@ -536,20 +534,20 @@ def test_a_study_that_lost_recordings_says_so_on_every_row(tmp_path, results):
     rows = [{**r, "id": f"X{i}", "caveats": caveat} for i, r in enumerate(rows)]
     table = pd.DataFrame(rows, columns=claims.COLUMNS)
     assert claims.COLUMNS[-1] == "caveats"
-    text = claims.to_markdown(table)
+    text = claims_table.to_markdown(table)
     assert "| verdict | rule | caveats |" in text and text.count("15 of 19 annotated") == 2
-    front = claims.summary_table(table)
+    front = claims_table.summary_table(table)
     assert list(front.columns) == ["study", "id", "claim", "original", "ours", "verdict"]
     assert front.ours[0] == r"0\.8 \(caveat\: 15 of 19 annotated stretches were skipped as too short\.\)"
     # a table written before the column existed compares with one that has it
     (tmp_path / "new").mkdir()
     table.to_csv(tmp_path / "new" / "claims.csv", index=False)
     table.drop(columns=["caveats"]).to_csv(tmp_path / "old.csv", index=False)
-    changes = claims.compare(claims.read_table(tmp_path / "old.csv"),
-                             claims.read_table(tmp_path / "new"))
+    changes = claims_table.compare(claims_table.read_table(tmp_path / "old.csv"),
+                             claims_table.read_table(tmp_path / "new"))
     assert changes.values.tolist() == [["s", "X0", "caveats", "", caveat],
                                        ["s", "X1", "caveats", "", caveat]]
-    assert compare_claims.main([str(tmp_path / "old.csv"), str(tmp_path / "new")]) == 0
+    assert claims_table.compare_main([str(tmp_path / "old.csv"), str(tmp_path / "new")]) == 0
 
 
 HOSTILE = "</script><img src=x onerror=alert(1)> a|b `code` *em* [x](javascript:alert(1)) \\ &amp;"
@@ -560,7 +558,7 @@ def test_markdown_cells_make_no_markup():
     table = pd.DataFrame([{**row, "study": "s", "id": "X1", "claim": HOSTILE,
                            "ours": "evil.wav\nnext | line", "verdict": "not measured: _x_ tape"}],
                          columns=claims.COLUMNS)
-    text = claims.to_markdown(table)
+    text = claims_table.to_markdown(table)
     line = text.splitlines()[-1]
     assert "<" not in text and ">" not in line.replace("&gt;", "")
     assert "&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;" in line
@@ -579,7 +577,7 @@ def test_front_page_cells_make_no_rest_markup(tmp_path):
     table = pd.DataFrame([{**row, "study": "s", "id": f"X{i}", "claim": cell, "ours": "0.5",
                            "verdict": "holds"} for i, cell in enumerate(evil)],
                          columns=claims.COLUMNS)
-    claims.summary_table(table).to_csv(tmp_path / "front.csv", index=False)
+    claims_table.summary_table(table).to_csv(tmp_path / "front.csv", index=False)
     source = f".. csv-table:: t\n   :file: {tmp_path / 'front.csv'}\n   :header-rows: 1\n"
     html = publish_parts(source, writer="html", settings_overrides={
         "raw_enabled": True, "file_insertion_enabled": True, "report_level": 5})["body"]
@@ -591,3 +589,12 @@ def test_front_page_cells_make_no_rest_markup(tmp_path):
     assert html_module.unescape(cells[0]) == "s"
     shown = [html_module.unescape(c) for c in cells[2::6]]
     assert shown == [" ".join(c.split()) for c in evil]  # each reads as written, on one line
+
+
+def test_the_rank_auc_is_scikit_learns_and_counts_ties_half():
+    from audiorepro import stats
+
+    assert stats.auc([2, 3], [0, 1]) == 1.0 and stats.auc([0, 1], [0, 1]) == 0.5
+    assert stats.auc([1, 1], [1, 0]) == 0.75  # one tie of two pairs' four
+    assert stats.auc([], [1.0]) != stats.auc([], [1.0])  # NaN without one of the groups
+    assert stats.roc_auc([0, 1, 1, 0], [0.1, 0.9, 0.4, 0.5]) == 0.75

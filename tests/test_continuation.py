@@ -323,6 +323,33 @@ def test_small_network_parameter_count_by_formula():
         model.continuation_model(frame, u, 2, optimizer="sgd")
 
 
+SMALL_MODEL = {"frame": 40, "seq_len": 50, "units": 16, "layers": 2, "cell": "lasagne"}
+
+
+def test_build_maps_the_model_and_training_settings_to_the_network():
+    import keras
+
+    from audiorepro.continuation import model
+
+    keras.utils.set_random_seed(2)
+    net = model.build(SMALL_MODEL, {"learning_rate": 0.002, "epochs": 3})
+    assert net.count_params() == 6_600 and net.input_shape == (None, None, 40)
+    optimizer = net.optimizer  # no optimizer key: the original's RMSprop
+    assert isinstance(optimizer, keras.optimizers.RMSprop) and optimizer.epsilon == 1e-6
+    assert float(optimizer.learning_rate) == pytest.approx(0.002)
+    # the same network, drawn in the same order, as the builder it calls
+    keras.utils.set_random_seed(2)
+    same = model.continuation_model(40, 16, 2, learning_rate=0.002)
+    assert all(np.array_equal(a, b) for a, b in zip(net.get_weights(), same.get_weights()))
+    adam = model.build({**SMALL_MODEL, "cell": "keras"}, {"learning_rate": 0.001,
+                                                          "optimizer": "adam"})
+    assert adam.count_params() == 6_440 and isinstance(adam.optimizer, keras.optimizers.Adam)
+    with pytest.raises(ValueError, match="optimizer must be one of"):
+        model.build(SMALL_MODEL, {"learning_rate": 0.01, "optimizer": "sgd"})
+    assert model.paper_size_parameters() == model.ORIGINAL_PARAMETERS == 55_232_200
+    assert model.paper_size_parameters("keras") == 55_223_200
+
+
 def test_lasagne_cell_follows_lasagnes_peephole_equations():
     import keras
 
@@ -570,10 +597,35 @@ def test_figures_draw_and_the_wav_is_written(tmp_path, music_30s):
             figures.generated_waveform(samples[: 5 * rate], rate, rate),
             figures.drift(generated, ranges, drift_second=2)]
     assert all(isinstance(f, matplotlib.figure.Figure) for f in figs)
-    figures.write_generated(tmp_path / "generated.wav", samples[:rate], rate)
-    back, back_rate = soundfile.read(tmp_path / "generated.wav", dtype="int16")
-    assert back_rate == rate and np.array_equal(back, samples[:rate])
-    assert len(figures.FIGURES) == 5 and "generated.wav" in figures.FIGURES
+    soundfile.write(tmp_path / "made.wav", samples[:rate], rate, subtype="PCM_16")
+    figures.copy_generated(tmp_path / "made.wav", tmp_path / "figures" / "generated.wav")
+    assert (tmp_path / "figures" / "generated.wav").read_bytes() == \
+        (tmp_path / "made.wav").read_bytes()  # the generate rule's file as it is
+    assert list(figures.FIGURES) == ["learning_curves.png", "original_waveform.png",
+                                     "generated_waveform.png", "generated.wav", "drift.png"]
+
+
+def test_the_drawer_draws_every_figure_and_copies_the_sound(tmp_path, music_30s):
+    from audiorepro import plots
+
+    samples, rate, _ = music_30s
+    soundfile.write(tmp_path / "made.wav", samples[: 3 * rate], rate, subtype="PCM_16")
+    history = pd.DataFrame({"epoch": range(3), "loss": [2.0, 1.5, 1.0],
+                            "val_loss": [2.0, 1.6, 1.2]})
+    ranges = {m: [0.0, 1.0] for m in evaluate.MEASURES}
+    draw = plots.Drawer(figures.FIGURES, tmp_path / "figures")
+    draw("learning_curves.png", history, baselines={"zero": {"valid": 1.1}})
+    draw("original_waveform.png", samples)
+    draw("generated_waveform.png", samples[: 3 * rate], rate, rate, title="seed and generated")
+    with pytest.raises(RuntimeError, match="generated.wav, drift.png"):
+        draw.check()
+    draw("generated.wav", tmp_path / "made.wav")
+    draw("drift.png", evaluate.per_second(samples[: 3 * rate], rate), ranges, 1)
+    assert draw.check() == list(figures.FIGURES)
+    for name in figures.FIGURES:
+        assert (tmp_path / "figures" / name).stat().st_size > 0, name
+    assert (tmp_path / "figures" / "generated.wav").read_bytes() == \
+        (tmp_path / "made.wav").read_bytes()
 
 
 def test_the_schema_takes_a_measure_or_a_list_and_refuses_unknown_ones():
@@ -773,3 +825,265 @@ def test_claims_on_a_collapsed_generation_or_a_network_that_learned_nothing(tmp_
     for claim in ("N3", "N5"):
         assert rows[claim]["verdict"].startswith("not comparable: the network learned nothing")
     assert rows["N8"]["verdict"] == "differs" and rows["N9"]["verdict"] == "holds"
+
+
+# --- the rules: the split, the training and the generation --------------------------------------
+
+RECORD = {"parameters": {"total": 1234, "trainable": 1200, "non_trainable": 34},
+          "device": {"backend": "tensorflow", "accelerator": "cpu"}, "diverged": False}
+
+
+def _write_recordings(folder, parts, rate):
+    """Recordings (int16 arrays) written as WAV files in ``folder`` and the convert rule's
+    table (a CSV file beside it); returns the table's path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    names = [f"part {k}.wav" for k in range(1, len(parts) + 1)]
+    for name, samples in zip(names, parts):
+        soundfile.write(folder / name, samples, rate, subtype="PCM_16")
+    table = folder.parent / "audio.csv"
+    pd.DataFrame({"file": names, "wav": names}).to_csv(table, index=False)
+    return table
+
+
+def test_the_split_table_holds_the_split_the_recordings_and_the_scaling():
+    from audiorepro.continuation import split
+
+    ramp, lengths = _three_recordings()
+    recordings = data.Recordings(ramp, lengths, ["one.wav", "two.wav", "three.wav"])
+    table, stats = split.split_table(recordings, "clean", (0.8, 0.1, 0.1), 10, 20, where="folder")
+    assert table.split.tolist() == ["train", "valid", "test"]
+    assert table.files.tolist() == ["one.wav | two.wav | three.wav", "three.wav", "three.wav"]
+    assert table.sequences.tolist() == [26 + 10 + 42, 10, 10]
+    assert stats == data.scaling_statistics(ramp, data.contiguous_split(len(ramp)), "clean")
+    for key in ("protocol", "fitted_on", "mean", "max", "min"):
+        assert (table[key] == stats[key]).all(), key
+    assert stats["fitted_on"] == "train" and stats["max"] == int(len(ramp) * 0.8) - 1
+    with pytest.raises(InputError, match="folder: is silent"):
+        split.split_table(data.Recordings(np.zeros(20_000, np.int16), [20_000], ["a.wav"]),
+                          "original", (0.8, 0.1, 0.1), 10, 20, where="folder")
+
+
+def test_read_variant_prepares_the_variants_protocol_and_centring(tmp_path):
+    rate = 1000
+    rng = np.random.default_rng(11)
+    parts = [rng.integers(-900, 900, n).astype(np.int16) for n in (6_000, 4_000)]
+    table = _write_recordings(tmp_path / "audio", parts, rate)
+    settings = {"frame": 20, "seq_len": 5, "units": 4, "layers": 1, "cell": "lasagne"}
+    recordings, prepared = data.read_variant(tmp_path / "audio", table, rate, "clean-min",
+                                             settings, [0.8, 0.1, 0.1])
+    assert recordings.files == ["part 1.wav", "part 2.wav"]
+    assert np.array_equal(recordings.samples, np.concatenate(parts))
+    assert prepared.stats["protocol"] == "clean" and prepared.stats["centring"] == "min"
+    _, same = data.read_and_prepare(tmp_path / "audio", pd.read_csv(table), rate,
+                                    protocol="clean", centre="min", frame=20, seq_len=5)
+    assert same.stats == prepared.stats and prepared.counts() == same.counts()
+    for split in data.SPLITS:
+        assert np.array_equal(prepared.sequences[split], same.sequences[split])
+    _, original = data.read_variant(tmp_path / "audio", table, rate, "original", settings,
+                                    [0.8, 0.1, 0.1])
+    assert original.stats["fitted_on"] == "all" and original.stats["centring"] == "mean"
+
+
+def _prepared(test_fraction=0.1, n=8_000):
+    """A tiny recording prepared under ``clean`` (frame 20, seq_len 5), as one Recordings."""
+    x = np.random.default_rng(12).integers(-3000, 3000, n).astype(np.int16)
+    fractions = (0.9 - test_fraction, 0.1, test_fraction)
+    prepared = data.prepare(x, protocol="clean", frame=20, seq_len=5, fractions=fractions)
+    return data.Recordings(x, [n], ["song.wav"]), prepared
+
+
+HISTORY = [{"epoch": 0, "loss": 0.3, "val_loss": 0.25}, {"epoch": 1, "loss": 0.2, "val_loss": 0.2},
+           {"epoch": 2, "loss": 0.1, "val_loss": 0.22}]
+SETTINGS = {"frame": 20, "seq_len": 5, "units": 4, "layers": 1, "cell": "lasagne"}
+
+
+def _metrics(recordings, prepared, test_mse=0.21, seconds=6.0):
+    inputs, targets = prepared.inputs_and_targets("valid")
+    predictions = targets * 0.5 + inputs * 0.5
+    return evaluate.metrics("clean", "clean", recordings, prepared, HISTORY, rate=1000,
+                            model_settings=SETTINGS, training_seconds=seconds, test_mse=test_mse,
+                            predictions=predictions, paper_size_parameters=55_232_200,
+                            record=RECORD), predictions
+
+
+def test_the_metrics_of_a_trained_network_are_its_numbers_and_the_baselines():
+    recordings, prepared = _prepared()
+    found, predictions = _metrics(recordings, prepared)
+    assert set(found) == {
+        "study", "variant", "protocol", "scaling", "recordings", "pieces", "sequences",
+        "learning_curve", "test_mse", "baselines", "best_baseline", "best_baseline_valid",
+        "beats_baselines", "seconds_per_epoch", "paper_size_parameters", "not_measured",
+        "not_comparable", "sampling_interval"}  # the training record is merged in by the rule
+    assert found["study"] == "continuation" and found["scaling"] == prepared.stats
+    assert found["recordings"] == [{"file": "song.wav", "samples": 8000, "seconds": 8.0}]
+    assert found["sequences"] == {"train": 64, "valid": 8, "test": 8}
+    assert found["pieces"] == prepared.piece_records()
+    assert found["learning_curve"] == evaluate.learning_curve_summary(HISTORY)
+    assert found["learning_curve"]["best_valid"] == 0.2 and found["seconds_per_epoch"] == 2.0
+    table = evaluate.baselines({s: prepared.inputs_and_targets(s) for s in ("valid", "test")})
+    assert found["baselines"] == table and found["test_mse"] == 0.21
+    versus, warning = evaluate.against_baselines(0.2, table)
+    assert {k: found[k] for k in versus} == versus
+    assert evaluate.baseline_warning(found) == warning
+    assert found["not_comparable"]["seconds_per_epoch"].startswith(
+        "a 1,234-parameter model (frame 20, 1 x LSTM(4)) timed on tensorflow/cpu")
+    assert found["sampling_interval"] == evaluate.valid_sampling_intervals(
+        predictions, *prepared.inputs_and_targets("valid"), versus["best_baseline"])
+    assert list(found["not_measured"]) == ["learning_curve.overfit_epoch"]
+    # without a whole test sequence, the test numbers are null and say why
+    recordings, short = _prepared(test_fraction=0.01)
+    assert short.counts()["test"] == 0
+    empty, _ = _metrics(recordings, short, test_mse=None, seconds=0.0)
+    assert empty["test_mse"] is None and empty["baselines"]["zero"]["test"] is None
+    assert {k: v for k, v in empty["not_measured"].items() if k != "learning_curve.overfit_epoch"} \
+        == dict.fromkeys(evaluate.TEST_KEYS, "the test part holds no whole sequence")
+
+
+def test_the_generation_metrics_measure_the_generated_part_after_the_seed(music_30s):
+    samples, rate, _ = music_30s
+    data_part = samples[: 20 * rate]
+    reference, ranges, profile = evaluate.data_profile(data_part, rate)
+    seed_samples = 2 * rate
+    loop = np.tile(samples[10 * rate: 10 * rate + 400], 6 * rate // 400)  # a frame repeated
+    audio = np.concatenate([samples[:seed_samples], loop]).astype(np.int16)
+    table = evaluate.generated_table(audio, rate, seed_samples, 400, reference)
+    expected, _ = _generated(samples, rate, loop)
+    expected["spectral_distance"] = evaluate.per_second(loop, rate, reference).spectral_distance
+    pd.testing.assert_frame_equal(table, expected)
+    d = {"measure": ["spectral_distance", "rms"], "consecutive": 3, "percentiles": [1.0, 99.0]}
+    learned = _training_metrics()
+    check = {"steps": 5, "max_abs_difference": 0.0}
+    found = evaluate.generation_metrics("original-min", "original", table, ranges, profile,
+                                        learned, d, seed_frames=80, steps=240, frame=400,
+                                        rate=rate, generators=check, non_finite=3)
+    assert (found["variant"], found["protocol"]) == ("original-min", "original")
+    assert (found["seed_frames"], found["generated_frames"], found["seed_samples"]) == \
+        (80, 240, 32_000)
+    assert found["generated_seconds"] == 6.0 and found["non_finite_values"] == 3
+    assert found["generators"] == check and found["diverged"] is False
+    assert found["drift"] == {**evaluate.drift(table, ranges, d["measure"], 3),
+                              "level_db": evaluate.relative_level_db(table, profile[profile.active]),
+                              "mean": {m: float(table[m].mean()) for m in evaluate.MEASURES}}
+    collapsed = evaluate.collapse(table, evaluate.level_band(profile), 3)
+    assert found["collapse"] == collapsed and collapsed["collapsed"]
+    assert found["generation_collapsed"] and found["collapse_reason"] == collapsed["reason"]
+    assert found["not_comparable"] == dict.fromkeys(evaluate.GENERATION_KEYS, collapsed["reason"])
+    # music that never collapses and never drifts: the drift point is null and says why
+    music_left = np.concatenate([samples[:seed_samples], samples[20 * rate:]])
+    table = evaluate.generated_table(music_left, rate, seed_samples, 400, reference)
+    calm = evaluate.generation_metrics("clean", "clean", table, ranges, profile, learned, d,
+                                       seed_frames=80, steps=400, frame=400, rate=rate,
+                                       generators=check, non_finite=0)
+    assert calm["not_comparable"] == {} and not calm["generation_collapsed"]
+    if calm["drift"]["drift_second"] is None:
+        assert "no drift within the 10 s" in calm["not_measured"]["drift.drift_second"]
+    assert len(table) == 10 and calm["drift"]["seconds"] == 10
+
+
+def test_sequence_streams_score_and_the_training_log(caplog):
+    import logging
+
+    import keras
+
+    from audiorepro.continuation import model, train
+
+    recordings, prepared = _prepared()
+    streams = train.sequence_streams(prepared, 3)
+    assert list(streams) == list(data.SPLITS) and len(streams["train"]) == 22  # 64 in 3s
+    inputs, targets = prepared.inputs_and_targets("train")
+    x, y = streams["train"][21]
+    assert np.array_equal(x, inputs[63:]) and np.array_equal(y, targets[63:])
+    keras.utils.set_random_seed(13)
+    net = model.build(SETTINGS, {"learning_rate": 0.001})
+    test_mse, predictions = train.score(net, streams, prepared, 3)
+    assert test_mse == pytest.approx(float(net.evaluate(streams["test"], verbose=0)))
+    valid_inputs, _ = prepared.inputs_and_targets("valid")
+    np.testing.assert_allclose(predictions, np.asarray(net(valid_inputs)), atol=1e-6)
+    _, short = _prepared(test_fraction=0.01)
+    assert train.score(net, train.sequence_streams(short, 3), short, 3)[0] is None
+    found, _ = _metrics(recordings, prepared)
+    with caplog.at_level(logging.INFO, logger="audiorepro"):
+        train.log_summary(found)
+    assert "best 0.2 (epoch 1), test 0.21" in caplog.text
+    assert ("WARNING: the network does not beat" in caplog.text) == (not found["beats_baselines"])
+
+
+def test_generated_audio_counts_what_is_not_finite_and_writes_it_as_the_centre():
+    import keras
+
+    from audiorepro.continuation import generate, model
+
+    _, prepared = _prepared()
+    keras.utils.set_random_seed(14)
+    net = model.build(SETTINGS, {"learning_rate": 0.001})
+    audio, seed_frames, check, non_finite = generate.generated_audio(net, prepared, 7, 3)
+    assert seed_frames == 5 and audio.dtype == np.int16 and len(audio) == (5 + 7) * 20
+    assert np.array_equal(audio[:100], data.to_audio(prepared.seed_sequence(), prepared.stats))
+    assert check["steps"] == 3 and check["max_abs_difference"] < 1e-5 and non_finite == 0
+    dense = net.get_layer("next_frame")
+    kernel, bias = dense.get_weights()
+    dense.set_weights([kernel, np.full_like(bias, np.nan)])
+    audio, _, _, non_finite = generate.generated_audio(net, prepared, 7, 3)
+    assert non_finite == 7 * 20
+    assert (audio[100:] == data.denormalise(0.0, prepared.stats)).all()
+
+
+def _job(rule, inputs, outputs, params, wildcards):
+    """A stand-in for Snakemake's job object, of Snakemake's own containers."""
+    from types import SimpleNamespace
+
+    from snakemake.iocontainers import InputFiles, Log, OutputFiles, Params, Wildcards
+
+    return SimpleNamespace(rule=rule, input=InputFiles(fromdict=inputs),
+                           output=OutputFiles(fromdict=outputs), params=Params(fromdict=params),
+                           wildcards=Wildcards(fromdict=wildcards), log=Log(), threads=1)
+
+
+def test_the_split_train_and_generate_rules_on_a_tiny_recording(tmp_path, music_30s):
+    import json
+
+    from audiorepro.continuation import generate, model, split, train
+
+    samples, rate, _ = music_30s
+    table = _write_recordings(tmp_path / "audio", [samples[: 8 * rate]], rate)
+    audio = str(tmp_path / "audio")
+    m = {"frame": 400, "seq_len": 5, "units": 4, "layers": 1, "cell": "lasagne"}
+    fractions = {"fractions": [0.8, 0.1, 0.1]}
+    split.run(_job("continuation_split", {"audio": audio, "table": str(table)},
+                   {"table": str(tmp_path / "split.csv")},
+                   {"rate": rate, "split": fractions, "frame": 400, "seq_len": 5},
+                   {"protocol": "clean"}))
+    written = pd.read_csv(tmp_path / "split.csv")
+    assert written.sequences.tolist() == [51, 6, 6] and (written.fitted_on == "train").all()
+    seed = tmp_path / "models" / "clean" / "seed1"
+    out = {"model": str(seed / "model.keras"), "history": str(seed / "history.csv"),
+           "metrics": str(seed / "metrics.json")}
+    t = {"seed": 1, "batch_size": 16, "epochs": 1, "optimizer": "adam", "learning_rate": 0.001}
+    made = train.run(_job("continuation_train", {"audio": audio, "table": str(table),
+                                                 "split": str(tmp_path / "split.csv")}, out,
+                          {"rate": rate, "split": fractions, "model": m, "training": t,
+                           "backend": "tensorflow"}, {"variant": "clean", "seed": "1"}))
+    trained = json.loads((seed / "metrics.json").read_text())
+    assert set(trained) == set(made) | {"diverged", "divergence", "epochs_run", "best_epoch",
+                                        "monitor", "best_monitored", "resumed_from_epoch",
+                                        "parameters", "training_seconds", "device"}
+    assert trained["epochs_run"] == 1 and trained["monitor"] == "val_loss"
+    assert trained["parameters"]["total"] == model.parameter_breakdown(400, 4, 1)["total"] == 8_500
+    assert trained["paper_size_parameters"] == 55_232_200 and trained["variant"] == "clean"
+    assert not (seed / "backup").exists()
+    gen = {"wav": str(seed / "generated.wav"), "drift": str(seed / "drift.csv"),
+           "metrics": str(seed / "generation.json")}
+    generate.run(_job("continuation_generate", {"audio": audio, "table": str(table),
+                                                "model": out["model"], "metrics": out["metrics"]},
+                      gen, {"rate": rate, "split": fractions, "model": m,
+                            "generation": {"seconds": 2.0, "compare_steps": 3},
+                            "drift": {"measure": ["spectral_distance", "rms"], "consecutive": 3,
+                                      "percentiles": [1.0, 99.0], "n_fft": 512},
+                            "backend": "tensorflow"}, {"variant": "clean", "seed": "1"}))
+    generated, back_rate = soundfile.read(gen["wav"], dtype="int16")
+    assert back_rate == rate and len(generated) == (5 + 80) * 400
+    assert len(pd.read_csv(gen["drift"])) == 2  # the seed (5 frames) is left out
+    document = json.loads((seed / "generation.json").read_text())
+    assert (document["seed_frames"], document["generated_frames"]) == (5, 80)
+    assert document["generators"]["max_abs_difference"] < 1e-4
+    assert document["diverged"] is False and document["drift"]["seconds"] == 2

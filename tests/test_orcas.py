@@ -2,12 +2,14 @@
 the synthetic tapes and the figures."""
 
 import json
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
 import soundfile
 
+from audiorepro import stats
 from audiorepro.errors import InputError
 from audiorepro.orcas import batches, data, evaluate, synth
 
@@ -166,7 +168,7 @@ def small_lstm():
 def test_fast_scan_equals_the_stepwise_scan(small_lstm):
     audio = np.random.default_rng(0).normal(0, 0.2, 4000).astype(np.float32)
     slow = scan.scan_units_stepwise(small_lstm, audio)
-    assert slow.shape == (data.n_outputs(4000), 8) == (249, 8)
+    assert slow.shape == (data.Geometry().n_outputs(4000), 8) == (249, 8)
     fast = scan.scan_units(small_lstm, audio, warmup_steps=256, chunks=5, min_stretch=1,
                            piece_steps=512)
     assert fast.shape == slow.shape
@@ -176,9 +178,9 @@ def test_fast_scan_equals_the_stepwise_scan(small_lstm):
 
 def test_non_overlapping_windows_and_baseline_scans(small_lstm):
     audio = np.random.default_rng(1).normal(0, 0.2, 3200).astype(np.float32)
-    slow = scan.scan_units_stepwise(small_lstm, audio, hop=16, keep_every=1)
-    fast = scan.scan_units(small_lstm, audio, hop=16, keep_every=1, warmup_steps=64, chunks=4,
-                           min_stretch=0.5)
+    apart = data.Geometry(hop=16, keep_every=1)
+    slow = scan.scan_units_stepwise(small_lstm, audio, apart)
+    fast = scan.scan_units(small_lstm, audio, apart, warmup_steps=64, chunks=4, min_stretch=0.5)
     assert slow.shape == (200, 8) and np.max(np.abs(fast - slow)) < 1e-4
     base = model.baseline_model(hidden=(16,), batch_size=1, seed=0)
     units = scan.scan_units(base, audio)
@@ -197,7 +199,7 @@ def test_presence_and_correlation_on_a_constructed_case():
     truth = _truth()
     n = 5000  # 5 s at 1000 outputs per second
     labels = evaluate.scan_labels(truth, "t.wav", n)
-    times = data.output_times(n)
+    times = data.Geometry().output_times(n)
     expected = ((times >= 1) & (times < 2)) | ((times >= 3) & (times < 3.5))
     assert np.array_equal(labels["whistle"], expected)
     assert labels["speech"].sum() == pytest.approx(600, abs=1)
@@ -209,7 +211,7 @@ def test_presence_and_correlation_on_a_constructed_case():
     assert r[1] == pytest.approx(1.0) and np.isnan(r[2]) and r[3] < -0.9 and abs(r[0]) < 0.1
     assert list(evaluate.rank_units(r)) == [1, 3, 4, 0, 2]
     assert evaluate.share_above(r, 0.3) == pytest.approx(3 / 5)
-    metrics = evaluate.network_metrics({"t.wav": units}, truth, top=2)
+    metrics = evaluate.metrics({"t.wav": units}, truth, top=2)
     assert metrics["best_unit"] == 1 and metrics["best_r"] == pytest.approx(1.0)
     assert metrics["second_unit"] == 3 and metrics["correlations"][2] is None
     assert metrics["detection"]["n_whistles"] == 2 and metrics["detection"]["detected_by_best"] == 2
@@ -231,7 +233,7 @@ def test_detector_counts_what_the_second_unit_catches_and_the_best_misses():
     dropping = -unit  # a unit that drops during whistles detects them with sign -1
     found, _ = evaluate.detect_events(dropping, events, background, sign=-1.0)
     assert found.tolist() == [True, True, False]
-    assert evaluate.auc([2, 3], [0, 1]) == 1.0 and evaluate.auc([0, 1], [0, 1]) == 0.5
+    assert stats.auc([2, 3], [0, 1]) == 1.0 and stats.auc([0, 1], [0, 1]) == 0.5
 
 
 def test_pick_stretch_prefers_whistles_without_speech():
@@ -331,7 +333,9 @@ def test_generate_writes_identical_mp3s_for_the_same_seed(tmp_path):
 
 # ---------------------------------------------------------------- figures and unit tracks
 def test_figures_and_activation_wavs(tmp_path):
-    assert figures.FIGURES == ["whistles.png", "loss_curves.png", "unit_whistle_correlation.png"]
+    assert figures.FIGURES == {"whistles.png": figures.whistles_figure,
+                               "loss_curves.png": figures.loss_curves_figure,
+                               "unit_whistle_correlation.png": figures.correlation_figure}
     assert figures.activation_wav_names(2) == ["activation_unit1.wav", "activation_unit2.wav"]
     rng = np.random.default_rng(0)
     acts = rng.normal(size=(3000, 4))
@@ -374,7 +378,7 @@ def _two_tapes(n=4000, seed=0):
 
 def test_metrics_without_annotations_rank_by_variance_and_say_why():
     scans, _ = _two_tapes()
-    metrics = evaluate.network_metrics(scans, evaluate.check_annotations(
+    metrics = evaluate.metrics(scans, evaluate.check_annotations(
         pd.DataFrame(columns=["file", "kind", "start", "end"])))
     assert metrics["annotated_files"] == [] and metrics["files"] == ["a.wav", "b.wav"]
     assert metrics["ranking"] == [2, 1, 3, 0]  # by variance: unit 1 is noise 1 and whistle steps
@@ -394,10 +398,10 @@ def test_metrics_without_annotations_rank_by_variance_and_say_why():
 
 def test_metrics_measure_only_the_annotated_recordings():
     scans, truth = _two_tapes()
-    metrics = evaluate.network_metrics(scans, truth)
+    metrics = evaluate.metrics(scans, truth)
     assert metrics["annotated_files"] == ["a.wav"] and metrics["outputs"] == 8000
     assert metrics["ranking_by"] == evaluate.BY_CORRELATION and metrics["best_unit"] == 1
-    only_a = evaluate.network_metrics({"a.wav": scans["a.wav"]}, truth)
+    only_a = evaluate.metrics({"a.wav": scans["a.wav"]}, truth)
     assert metrics["correlations"] == pytest.approx(only_a["correlations"])
     assert metrics["best_r"] > 0.8
     assert metrics["best_abs_r"] == pytest.approx(abs(metrics["best_r"]))
@@ -406,15 +410,15 @@ def test_metrics_measure_only_the_annotated_recordings():
     assert metrics["detection"]["n_whistles"] == 2 and metrics["not_measured"] == {}
     # annotations that name no held-out recording, or no whistle, or no speech
     elsewhere = truth.assign(file="c.mp3")
-    metrics = evaluate.network_metrics(scans, elsewhere)
+    metrics = evaluate.metrics(scans, elsewhere)
     assert metrics["best_unit"] is None and metrics["ranking_by"] == evaluate.BY_VARIANCE
     assert metrics["not_measured"]["best_abs_r"] == (
         "none of the held-out recordings (a.wav, b.wav) is annotated; the annotations cover c.mp3")
-    metrics = evaluate.network_metrics(scans, truth[truth.kind == "speech"])
+    metrics = evaluate.metrics(scans, truth[truth.kind == "speech"])
     assert metrics["not_measured"]["best_r"] == ("no whistle annotated in the held-out "
                                                  "recordings (a.wav)")
     assert metrics["speech_share"] > 0 and "speech_share" not in metrics["not_measured"]
-    metrics = evaluate.network_metrics(scans, truth[truth.kind == "whistle"])
+    metrics = evaluate.metrics(scans, truth[truth.kind == "whistle"])
     assert metrics["best_unit"] == 1 and metrics["best_unit_whistle_speech_separation"] is None
     assert metrics["not_measured"] == {
         "best_unit_whistle_speech_separation": "no speech annotated in the held-out recordings"}
@@ -439,17 +443,17 @@ def test_scans_of_recordings_shorter_than_the_chunk_geometry(small_lstm):
         for net in (small_lstm, base):
             fast = scan.scan_units(net, audio, warmup_steps=1024, chunks=32)
             slow = scan.scan_units_stepwise(net, audio)
-            assert fast.shape == slow.shape == (data.n_outputs(n), model.n_units(net))
+            assert fast.shape == slow.shape == (data.Geometry().n_outputs(n), model.n_units(net))
             assert np.max(np.abs(fast - slow), initial=0) < 1e-4, n
         scans[f"t{n}.wav"] = scan.scan_units(small_lstm, audio, warmup_steps=1024, chunks=32)
     assert len(scans["t16.wav"]) == 0 and len(scans["t32.wav"]) == 1
     truth = pd.DataFrame({"file": ["t16.mp3", "t1500.mp3"], "kind": ["whistle"] * 2,
                           "start": [0.0, 0.02], "end": [0.001, 0.05]})
-    metrics = evaluate.network_metrics(scans, truth)
+    metrics = evaluate.metrics(scans, truth)
     assert metrics["outputs"] == sum(len(s) for s in scans.values())
     assert metrics["annotated_files"] == ["t1500.wav", "t16.wav"]
     assert metrics["best_unit"] is not None
-    empty = evaluate.network_metrics({"t16.wav": scans["t16.wav"]}, truth)
+    empty = evaluate.metrics({"t16.wav": scans["t16.wav"]}, truth)
     assert empty["best_unit"] is None and empty["outputs"] == 0
     assert empty["not_measured"]["best_r"] == ("the annotated held-out recordings are shorter "
                                                "than one scan output")
@@ -472,7 +476,7 @@ def test_figures_without_annotations(tmp_path):
     scans["b.wav"][400:600, 2] += 10  # unit 2 highest in b, 0.4-0.6 s
     scans["a.wav"][2000:2500, 2] -= 10  # and lowest in a, 2.0-2.5 s
     audio = {"a.wav": rng.normal(0, 0.1, 3 * RATE), "b.wav": rng.normal(0, 0.1, RATE)}
-    metrics = evaluate.network_metrics(scans, pd.DataFrame(columns=["file", "kind", "start",
+    metrics = evaluate.metrics(scans, pd.DataFrame(columns=["file", "kind", "start",
                                                                     "end"]))
     assert metrics["ranking"][0] == 2
     columns, labels, title = figures.whistles_columns("lstm", metrics, scans, pd.DataFrame(
@@ -506,3 +510,200 @@ def test_figures_without_annotations(tmp_path):
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+# ---------------------------------------------------------------- the study's contract
+def test_geometry_places_the_outputs_as_the_original_scan():
+    original = data.Geometry()
+    assert (original.window, original.hop, original.keep_every, original.rate) == (16, 1, 16,
+                                                                                   16000)
+    assert [original.n_outputs(n) for n in (0, 15, 16, 30, 31, 46, 47, 4000)] == [
+        0, 0, 0, 0, 1, 1, 2, 249]
+    assert original.output_times(3).tolist() == [31 / 16000, 47 / 16000, 63 / 16000]
+    assert original.outputs_per_second == 1000.0 and original.samples_per_output == 16
+    apart = data.Geometry(window=16, hop=16, keep_every=1, rate=8000)
+    assert apart.n_outputs(3200) == 200 and apart.outputs_per_second == 500.0
+    assert apart.output_times(2).tolist() == [16 / 8000, 32 / 8000]
+    with pytest.raises(AttributeError):
+        original.hop = 2  # frozen: one geometry is passed around, never changed
+    assert data.Geometry(16, 1, 16, 16000) == original
+
+
+def test_to_float_reads_int16_as_soundfile_does(tmp_path):
+    samples = np.random.default_rng(4).integers(-32768, 32768, 3000).astype(np.int16)
+    samples[:3] = [-32768, 32767, 0]
+    soundfile.write(tmp_path / "t.wav", samples, RATE, subtype="PCM_16")
+    read, _ = soundfile.read(tmp_path / "t.wav", dtype="float32")
+    mapped = data.to_float(data.open_recording(tmp_path / "t.wav", RATE))
+    assert mapped.dtype == np.float32 and np.array_equal(mapped, read)
+    wide = data.to_float(samples, np.float64)
+    assert wide.dtype == np.float64 and np.array_equal(wide, samples / 32768.0)
+    assert data.to_float(np.array([0.5, -1.0]), np.float64).tolist() == [0.5, -1.0]
+
+
+MODEL_CFG = {"window": 16, "units": 64, "hidden": [512], "classes": 128}  # orcas.model
+TRAINING_CFG = {"seed": 1, "batch_size": 32, "segment_seconds": 2.0, "bptt_steps": 32,
+                "epochs": 6, "learning_rate": 0.001}
+
+
+def test_build_chooses_the_network_by_the_network_key():
+    lstm = model.build({**MODEL_CFG, "network": "lstm"}, TRAINING_CFG)
+    assert _count(lstm) == 127_872 and model.has_lstm(lstm) and model.unit_layer(lstm).stateful
+    assert lstm.input_shape == (32, None, 16) and lstm.name == "orcas_lstm"
+    assert float(lstm.optimizer.learning_rate) == pytest.approx(0.001)
+    assert not lstm.jit_compile
+    baseline_cfg = {k: v for k, v in MODEL_CFG.items() if k != "units"}
+    base = model.build({**baseline_cfg, "network": "baseline"}, TRAINING_CFG)
+    assert _count(base) == 82_560 and not model.has_lstm(base)
+    first, again = [(keras.utils.set_random_seed(1),  # as the rule does before building
+                     model.build({**MODEL_CFG, "network": "lstm"}, TRAINING_CFG))[1]
+                    for _ in range(2)]
+    assert all(np.array_equal(a, b) for a, b in zip(first.get_weights(), again.get_weights()))
+    with pytest.raises(ValueError, match="orcas network 'gru': expected one of lstm, baseline"):
+        model.build({**MODEL_CFG, "network": "gru"}, TRAINING_CFG)
+
+
+class _Section:
+    """What a Snakemake job's input, output, params and wildcards offer: names, items and
+    iteration over the values."""
+
+    def __init__(self, **named):
+        self.__dict__.update(named)
+
+    def items(self):
+        return self.__dict__.items()
+
+    def __iter__(self):
+        return iter(self.__dict__.values())
+
+
+def _tapes(folder, n=3, seconds=0.5, seed=5):
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    names = [f"tape{i}.wav" for i in range(n)]
+    for name in names:
+        soundfile.write(folder / name, (rng.normal(0, 0.1, int(seconds * RATE)) * 32767).astype(
+            np.int16), RATE, subtype="PCM_16")
+    split = pd.DataFrame({"file": names, "wav": names, "seconds": seconds,
+                          "split": ["train", "heldout", "train"][:n]})
+    split.to_csv(folder.parent / "split.csv", index=False)
+    return split
+
+
+def test_training_recordings_and_stream_of_the_rule(tmp_path):
+    from audiorepro.orcas import train
+
+    _tapes(tmp_path / "audio")
+    rows, recordings = train.training_recordings(tmp_path / "split.csv", tmp_path / "audio", RATE)
+    assert rows.wav.tolist() == ["tape0.wav", "tape2.wav"]
+    assert list(recordings) == [str(tmp_path / "audio" / w) for w in rows.wav]
+    settings = {**TRAINING_CFG, "batch_size": 3, "segment_seconds": 0.05, "seed": 4}
+    stream = train.segment_stream(recordings, {**MODEL_CFG, "classes": 64}, settings, RATE)
+    same = batches.segment_stream(recordings, batch_size=3, segment_seconds=0.05, seed=4,
+                                  bptt_steps=32, window=16, rate=RATE, mu=63)
+    assert len(stream) == len(same) == 25 and stream.batches.span == same.batches.span
+    for a, b in zip(stream[7], same[7]):
+        assert np.array_equal(a, b)
+    assert stream[7][1].max() <= 63
+
+
+def test_the_train_and_scan_rules_on_tiny_tapes(tmp_path):
+    from audiorepro.orcas import train
+
+    split = _tapes(tmp_path / "audio")
+    truth = pd.DataFrame({"file": ["tape1.mp3"], "kind": ["whistle"], "start": [0.1],
+                          "end": [0.3]})
+    truth.to_csv(tmp_path / "annotations.csv", index=False)
+    models = tmp_path / "models" / "lstm"
+    models.mkdir(parents=True)
+    m = {"window": 16, "units": 4, "hidden": [8], "classes": 128}
+    t = {"seed": 3, "batch_size": 2, "segment_seconds": 0.02, "bptt_steps": 32, "epochs": 1,
+         "learning_rate": 0.001}
+    job = SimpleNamespace(
+        rule="orcas_train", threads=1, log=[], wildcards=_Section(network="lstm", seed="3"),
+        input=_Section(audio=str(tmp_path / "audio"), split=str(tmp_path / "split.csv")),
+        output=_Section(model=str(models / "model.keras"), history=str(models / "history.csv"),
+                        metrics=str(models / "metrics.json")),
+        params=_Section(rate=RATE, model=m, training=t, backend="tensorflow"))
+    train.run(job)
+    trained = json.loads((models / "metrics.json").read_text())
+    assert set(trained) == {"study", "network", "loss", "training_recordings", "updates_per_epoch",
+                            "segment_samples", "diverged", "divergence", "epochs_run",
+                            "best_epoch", "monitor", "best_monitored", "resumed_from_epoch",
+                            "parameters", "training_seconds", "device"}
+    assert trained["network"] == "lstm" and trained["monitor"] == "loss"
+    assert trained["training_recordings"] == 2 and trained["updates_per_epoch"] == 10
+    assert trained["segment_samples"] == 336 and trained["epochs_run"] == 1
+    assert trained["parameters"]["total"] == _count(model.build({**m, "network": "lstm"}, t))
+    scan_settings = {"hop": 1, "keep_every": 16, "warmup_steps": 64, "chunks": 2}
+    evaluation = {"threshold": 0.3, "top_units": 2, "detection_quantile": 0.95,
+                  "figure_seconds": 6.0}
+    job = SimpleNamespace(
+        rule="orcas_scan", threads=1, log=[], wildcards=job.wildcards,
+        input=_Section(audio=job.input.audio, split=job.input.split,
+                       annotations=str(tmp_path / "annotations.csv"), model=job.output.model,
+                       history=job.output.history, training=job.output.metrics),
+        output=_Section(scans=str(models / "scans.npz"), metrics=str(models / "units.json")),
+        params=_Section(rate=RATE, model=m, scan=scan_settings, evaluation=evaluation,
+                        annotations="synthetic", backend="tensorflow"))
+    scan.run(job)
+    units = json.loads((models / "units.json").read_text())
+    scans = dict(np.load(models / "scans.npz"))
+    assert list(scans) == ["tape1.wav"] and scans["tape1.wav"].shape == (499, 4)
+    net = keras.saving.load_model(job.input.model, compile=False)
+    tape = data.open_recording(tmp_path / "audio" / "tape1.wav", RATE)
+    assert np.array_equal(scans["tape1.wav"], scan.scan_units(net, tape, warmup_steps=64,
+                                                               chunks=2))
+    expected = evaluate.metrics(scans, truth, threshold=0.3, top=2, quantile=0.95)
+    assert {k: units[k] for k in expected} == json.loads(json.dumps(expected))
+    assert set(units) == {"study", "network", *expected, "annotations", "diverged", "loss",
+                          "scan_audio_seconds", "scan_seconds", "scan_realtime",
+                          "stepwise_realtime"}
+    assert units["annotations"] == "synthetic" and units["diverged"] is False
+    assert units["loss"]["epochs"] == 1 and units["scan_audio_seconds"] == 0.5
+    assert units["files"] == split.wav[split.split == "heldout"].tolist()
+
+
+def test_annotation_table_of_each_source(tmp_path, caplog):
+    from audiorepro.orcas import annotations
+
+    raw = tmp_path / "raw"
+    _tapes(raw, n=2)
+    converted = pd.DataFrame({"file": ["tape0.wav"], "wav": ["tape0.wav"], "seconds": [0.5]})
+    settings = {"path": None, "format": "auto", "label_column": None,
+                "whistle_labels": ["whistle"], "speech_labels": ["speech"]}
+    truth = pd.DataFrame({"file": ["tape0.mp3", "tape1.mp3", "tape0.mp3"],
+                          "start": [0.0, 0.1, 0.2], "end": [0.1, 0.2, 0.3],
+                          "kind": ["whistle", "whistle", "ocean"], "extra": [1, 2, 3]})
+    # the ground truth's own names (mp3) are not the converted ones: nothing is left out by name
+    truth.to_csv(tmp_path / "truth.csv", index=False)
+    table, total, made = annotations.annotation_table(settings, converted.assign(
+        file=["tape0.mp3"]), raw, True, tmp_path / "truth.csv")
+    assert list(table.columns) == ["file", "kind", "start", "end"] and total == 3
+    assert table.file.tolist() == ["tape0.mp3", "tape0.mp3"] and "ground truth" in made
+    assert "1 annotation row(s) of 1 recording(s) left out of the run dropped" in caplog.text
+    table, total, made = annotations.annotation_table(settings, converted, raw, False, None)
+    assert len(table) == 0 and total == 0 and made.startswith("no annotations")
+    labels = tmp_path / "labels"
+    labels.mkdir()
+    (labels / "tape0.txt").write_text("0.1\t0.2\twhistle\n0.3\t0.4\tspeech\n")
+    (labels / "tape1.txt").write_text("0.1\t0.2\twhistle\n")
+    found = {**settings, "path": str(labels)}
+    table, total, made = annotations.annotation_table(found, converted, raw, True, None)
+    assert [tuple(r) for r in table.itertuples(index=False)] == [
+        ("tape0.wav", "whistle", 0.1, 0.2), ("tape0.wav", "speech", 0.3, 0.4)]
+    assert total == 3 and made == f"2 table(s) at {labels}"
+    out = tmp_path / "out"
+    job = SimpleNamespace(
+        rule="orcas_annotations", log=[],
+        input=_Section(raw=str(raw), truth=str(tmp_path / "truth.csv"),
+                       table=str(tmp_path / "convert.csv"), tables=[]),
+        output=_Section(table=str(out / "annotations.csv"), coverage=str(out / "coverage.json")),
+        params=_Section(annotations=found, synthetic=False,
+                        skip_key="orcas.audio.short_recordings"))
+    out.mkdir()
+    converted.to_csv(job.input.table, index=False)
+    annotations.run(job)
+    assert pd.read_csv(job.output.table).equals(table)
+    report = json.loads((out / "coverage.json").read_text())
+    assert report["kept"] == 2 and report["total"] == 3 and len(report["warnings"]) == 1

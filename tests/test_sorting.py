@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from audiorepro import audio
+from audiorepro import audio, plots
 from audiorepro.errors import InputError
 from audiorepro.sorting import data, evaluate, synth, verdicts
 
@@ -273,6 +273,32 @@ def test_model_shapes_and_parameter_counts():
         2, 8, 2, (4,), (4,), False) == 9 * 4 + 5 * 2 + 5 * 4 + 5 * 4
 
 
+MODEL = {"batch_norm": True, "encoder_hidden": [64, 64], "learning_rate": 0.001,
+         "sorter_hidden": [64, 64, 32]}  # the default config's sorting.model
+POINT = {"dataset": "noise", "protocol": "clean", "sample_length": 0.01, "n_chunks": 3,
+         "pad_mode": "random_per_gap", "encoding": 16}
+
+
+def test_build_maps_the_settings_to_the_model():
+    import keras
+
+    from audiorepro.sorting import model, train
+    from audiorepro.training import parameter_counts
+
+    settings = train.model_settings(MODEL, POINT, 160)
+    assert settings == {**MODEL, "n_chunks": 3, "encoding": 16, "chunk_len": 160}
+    net = model.build(settings, {"batch_size": 64, "epochs": 4, "seed": 0})
+    assert parameter_counts(net)["total"] == 26_393  # as test_model_shapes_and_parameter_counts
+    assert net.input_shape == (None, 3, 160) and net.output_shape == (None, 3, 3)
+    assert float(keras.ops.convert_to_numpy(net.optimizer.learning_rate)) == pytest.approx(1e-3)
+    bare = model.build({**settings, "batch_norm": False, "learning_rate": 0.01})
+    assert parameter_counts(bare)["total"] == model.parameter_count(3, 160, 16, (64, 64),
+                                                                    (64, 64, 32), False)
+    assert float(keras.ops.convert_to_numpy(bare.optimizer.learning_rate)) == pytest.approx(0.01)
+    with pytest.raises(ValueError, match="chunk_len, encoding"):
+        model.build({k: v for k, v in settings.items() if k not in ("chunk_len", "encoding")})
+
+
 def test_model_trains_and_rows_are_permutation_distributions(ramp_songs):
     import keras
 
@@ -288,6 +314,109 @@ def test_model_trains_and_rows_are_permutation_distributions(ramp_songs):
     p = net.predict(x[:5], verbose=0)
     assert p.shape == (5, 3, 3) and np.allclose(p.sum(axis=-1), 1.0, atol=1e-5)
     assert model.encoder_of(net).output.shape == (None, 3, 4)
+
+
+# --- the training rule ----------------------------------------------------------------------------
+
+SAMPLING_CFG = {"n_samples": 120, "pad_seconds": [0.0, 0.001], "seed": 0, "valid_fraction": 0.25}
+TINY_MODEL = {"batch_norm": True, "encoder_hidden": [8, 8], "learning_rate": 0.001,
+              "sorter_hidden": [8, 8, 4]}
+
+
+def _job(rule, inputs=None, outputs=None, params=None, wildcards=None):
+    """A stand-in for Snakemake's job object, of Snakemake's own containers."""
+    from types import SimpleNamespace
+
+    from snakemake.iocontainers import InputFiles, Log, OutputFiles, Params, Wildcards
+
+    return SimpleNamespace(rule=rule, input=InputFiles(fromdict=inputs or {}),
+                           output=OutputFiles(fromdict=outputs or {}),
+                           params=Params(fromdict=params or {}),
+                           wildcards=Wildcards(fromdict=wildcards or {}), log=Log(), threads=1)
+
+
+@pytest.mark.parametrize("protocol, songs, shared", [("clean", {"train": 3, "valid": 1}, 0.0),
+                                                     ("original", {"both": 4}, None)])
+def test_draw_sets_and_run_details(ramp_songs, protocol, songs, shared):
+    from audiorepro.sorting import train
+
+    point = {**POINT, "sample_length": 0.001, "protocol": protocol}
+    chunk_len, sets = train.draw_sets(ramp_songs, point, SAMPLING_CFG, RATE)
+    assert chunk_len == 16
+    same = data.sample_sets(ramp_songs, protocol=protocol, n_samples=120, valid_fraction=0.25,
+                            n_chunks=3, chunk_len=16, pad_mode="random_per_gap", pad_range=(0, 16),
+                            seed=0)
+    assert np.array_equal(sets.train.start, same.train.start)
+    assert np.array_equal(sets.valid.pads, same.valid.pads)
+    details = train.run_details(ramp_songs, sets, run="p", seed=4, sampling_seed=0,
+                                chunk_len=chunk_len)
+    assert list(details) == ["run", "seed", "sampling_seed", "chunk_samples", "train_samples",
+                             "valid_samples_sharing_training_audio", "songs"]
+    assert details["train_samples"] == len(sets.train) == 90 and details["songs"] == songs
+    leak = details["valid_samples_sharing_training_audio"]
+    assert leak == shared if shared is not None else 0.0 < leak <= 1.0
+
+
+def test_predict_valid_scores_the_validation_samples(ramp_songs):
+    from audiorepro.sorting import model, train
+
+    chunk_len, sets = train.draw_sets(ramp_songs, {**POINT, "sample_length": 0.001}, SAMPLING_CFG,
+                                      RATE)
+    net = model.build(train.model_settings(TINY_MODEL, {**POINT, "encoding": 4}, chunk_len))
+    probabilities, labels = train.predict_valid(net, ramp_songs, sets.valid, 16)
+    assert probabilities.shape == (30, 3, 3) and np.allclose(probabilities.sum(-1), 1, atol=1e-5)
+    assert np.array_equal(labels, data.cut(ramp_songs, sets.valid)[1])
+
+
+def test_train_run_fits_scores_and_writes_the_metrics_file(tmp_path):
+    import json
+
+    from audiorepro.sorting import controls, model, train
+
+    controls_dir, music = tmp_path / "controls", tmp_path / "music"
+    controls_dir.mkdir(), music.mkdir()
+    table = controls.write_controls(controls_dir, seconds=4.0, rate=RATE, seed=2, frequency=440.0)
+    assert table.file.tolist() == list(data.CONTROL_FILES.values())
+    out = tmp_path / "point" / "seed1"
+    job = _job("sorting_train", {"music": str(music), "controls": str(controls_dir)},
+               {"model": str(out / "model.keras"), "history": str(out / "history.csv"),
+                "metrics": str(out / "metrics.json")},
+               {"point": {**POINT, "sample_length": 0.001, "encoding": 4}, "rate": RATE,
+                "control_segments": 4, "sampling": SAMPLING_CFG, "model": TINY_MODEL,
+                "training": {"batch_size": 16, "epochs": 1, "seed": 1}, "backend": "tensorflow"},
+               {"point": "noise_tiny", "seed": "1"})
+    made = train.run(job)
+    written = json.loads((out / "metrics.json").read_text())
+    assert set(written) == set(made) and written["accuracy"] == made["accuracy"]
+    assert list(made)[:6] == list(POINT) and list(made)[-1] == "device"
+    assert {"run": "noise_tiny", "seed": 1, "sampling_seed": 0, "chunk_samples": 16,
+            "train_samples": 90, "songs": {"train": 3, "valid": 1}, "n_valid": 30,
+            "epochs_run": 1, "monitor": "val_accuracy"}.items() <= written.items()
+    assert written["parameters"]["total"] == model.parameter_count(3, 16, 4, (8, 8), (8, 8, 4))
+    assert (out / "model.keras").is_file() and len(pd.read_csv(out / "history.csv")) == 1
+    assert not (out / "backup").exists()
+
+
+def test_collect_run_writes_the_tables_and_the_claims(tmp_path):
+    import json
+
+    from audiorepro.sorting import collect
+
+    paths = []
+    for i, run in enumerate([_run("music", 2, "random_per_gap", 0.8),
+                             _run("music", 3, "random_per_gap", 0.6),
+                             _run("noise", 3, "random_per_gap", 0.34)]):
+        paths.append(tmp_path / f"m{i}.json")
+        paths[-1].write_text(json.dumps({**run, "run": f"r{i}"}))
+    job = _job("sorting_collect", {"metrics": [str(p) for p in paths]},
+               {"table": str(tmp_path / "grid.csv"), "seeds": str(tmp_path / "seeds.csv"),
+                "claims": str(tmp_path / "claims.json")})
+    judged = collect.run(job)
+    assert pd.read_csv(tmp_path / "grid.csv").run.tolist() == ["r0", "r1", "r2"]
+    assert len(pd.read_csv(tmp_path / "seeds.csv")) == 3
+    claims = json.loads((tmp_path / "claims.json").read_text())
+    assert list(claims) == judged.id.tolist() == [f"S{i}" for i in range(1, 8)]
+    assert "id" not in claims["S1"] and claims["S1"]["verdict"] == judged.verdict.iloc[0]
 
 
 def test_permutation_accuracy_metric():
@@ -329,15 +458,16 @@ def test_sorting_metrics_counts():
     assert guess["ci_low"] < 1 / 3 < guess["ci_high"] and not guess["above_chance"]
 
 
-def test_run_metrics_carries_the_grid_point():
+def test_metrics_carries_the_grid_point():
     point = {"dataset": "tone", "sample_length": 0.01, "n_chunks": 2, "pad_mode": "fixed",
              "encoding": 8, "protocol": "clean"}
-    metrics = evaluate.run_metrics(point, np.eye(2)[[[0, 1], [1, 0]]], np.array([[0, 1], [0, 1]]),
-                                   seconds=1.5)
+    metrics = evaluate.metrics(point, np.eye(2)[[[0, 1], [1, 0]]], np.array([[0, 1], [0, 1]]),
+                               seconds=1.5)
     assert metrics["accuracy"] == 0.5 and metrics["seconds"] == 1.5 and metrics["dataset"] == "tone"
+    assert list(metrics)[:6] == list(point) and list(metrics)[-1] == "seconds"
     assert len(evaluate.collect([metrics])) == 1
     with pytest.raises(InputError, match="encoding"):
-        evaluate.run_metrics({k: v for k, v in point.items() if k != "encoding"}, None, None)
+        evaluate.metrics({k: v for k, v in point.items() if k != "encoding"}, None, None)
 
 
 def _run(dataset, n, mode, accuracy, protocol="clean", length=0.01, n_valid=400, seed=0):
@@ -444,7 +574,9 @@ def test_figures(ramp_songs):
 
     from audiorepro.sorting import figures
 
-    assert len(set(figures.FIGURES)) == 8
+    assert plots.figure_files(figures.FIGURES) == [
+        "jigsaw_sampling.png", "sin_wave.png", "shuffled.mp3", "unshuffled.mp3", "static.mp3",
+        "tone.mp3", "grid_accuracy.png", "controls.png"]
     song, _ = synth.synth_song(np.random.default_rng(0), 5.0, RATE, channels=1)
     shuffled, unshuffled = figures.shuffled_unshuffled(song, RATE)
     assert shuffled.dtype == np.int16 and len(shuffled) == len(unshuffled) == 20 * 3200
@@ -461,3 +593,38 @@ def test_figures(ramp_songs):
     assert all(isinstance(f, Figure) for f in made)
     with pytest.raises(InputError, match="control"):
         figures.controls(table[table.dataset == "music"])
+
+
+def test_the_drawer_writes_every_figure_and_sound(tmp_path):
+    from audiorepro.sorting import figures
+
+    song, _ = synth.synth_song(np.random.default_rng(0), 5.0, RATE, channels=1)
+    noise = synth.white_noise(2.0, RATE, 0)
+    table = evaluate.collect([_run("music", 2, "random_per_gap", 0.8),
+                              _run("tone", 3, "random_per_gap", 0.33)])
+    draw = plots.Drawer(figures.FIGURES, tmp_path / "figures")
+    draw("jigsaw_sampling.png", data.as_songs([audio.to_int16(song)]), chunk_len=160,
+         pad_range=(0, 160), rate=RATE)
+    draw("sin_wave.png", rate=RATE)
+    example = (song, RATE, 10, 0.1, 0.005)
+    draw("shuffled.mp3", *example)
+    draw("unshuffled.mp3", *example)
+    draw("static.mp3", noise, RATE, 1.0)
+    with pytest.raises(RuntimeError, match="tone.mp3, grid_accuracy.png, controls.png"):
+        draw.check()
+    draw("tone.mp3", synth.tiled_tone(2.0, RATE)[0], RATE, 0.5)
+    draw("grid_accuracy.png", table)
+    draw("controls.png", table)
+    assert draw.check() == plots.figure_files(figures.FIGURES)
+    # a sound's function writes the very bytes of its samples' mp3
+    expected = tmp_path / "expected"
+    expected.mkdir()
+    for name, samples in zip(("shuffled.mp3", "unshuffled.mp3"),
+                             figures.shuffled_unshuffled(*example)):
+        audio.write_mp3(expected / name, samples, RATE)
+    audio.write_mp3(expected / "static.mp3", figures.excerpt(noise, RATE, 1.0), RATE)
+    for name in ("shuffled.mp3", "unshuffled.mp3", "static.mp3"):
+        assert (tmp_path / "figures" / name).read_bytes() == (expected / name).read_bytes()
+    assert (tmp_path / "figures" / "shuffled.mp3").read_bytes() != \
+        (tmp_path / "figures" / "unshuffled.mp3").read_bytes()
+    assert all((tmp_path / "figures" / n).stat().st_size > 0 for n in draw.drawn)

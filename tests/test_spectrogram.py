@@ -146,3 +146,26 @@ def test_bad_clip_stops_with_its_name_and_leaves_nothing(clip_files, tmp_path, k
     with pytest.raises(InputError, match=bad.name):
         spectrogram.render_reference([bad], [tmp_path / "ref.png"])
     assert not (tmp_path / "ref.png").exists()
+
+
+def test_render_train_csv_renders_every_clip_it_names_in_its_order(clip_files, tmp_path):
+    import pandas as pd
+
+    paths, _ = clip_files
+    raw = tmp_path / "raw"
+    (raw / "train").mkdir(parents=True)
+    chosen = [paths[3], paths[0], paths[5]]
+    for path in [*chosen, paths[1]]:  # train1.aiff... one more than train.csv names
+        (raw / "train" / path.name).write_bytes(path.read_bytes())
+    pd.DataFrame({"clip_name": [p.name for p in chosen], "label": [1, 0, 1]}).to_csv(
+        raw / "train.csv", index=False)
+    clips, images = spectrogram.render_train_csv(raw, tmp_path / "pngs", tmp_path / "images.npy",
+                                                 workers=2)
+    assert clips.columns.tolist() == ["clip_name", "label", "row"]
+    assert clips.clip_name.tolist() == [p.name for p in chosen] and clips.row.tolist() == [0, 1, 2]
+    assert sorted(p.name for p in (tmp_path / "pngs").iterdir()) == sorted(
+        f"{p.stem}.png" for p in chosen)
+    assert (np.load(tmp_path / "images.npy") == images).all()
+    assert (images == spectrogram.render_files(chosen, [tmp_path / f"{i}.png" for i in range(3)])).all()
+    for row, path in enumerate(chosen):
+        assert (np.asarray(Image.open(tmp_path / "pngs" / f"{path.stem}.png")) == images[row]).all()

@@ -270,3 +270,181 @@ def test_compile_classifier_names_the_monitored_accuracy():
         batches = solver.image_batches(images, labels, images.mean(0), 4, seed=None, outputs=outputs)
         history = model.fit(batches, validation_data=batches, epochs=1, verbose=0)
         assert monitor in history.history
+
+
+# --- the study's contract: model.build, the figures, the split, the training rule ---------------
+
+DIGITS_TRAINING = {"seed": 1, "epochs": 3, "batch_size": {"alexnet": 32, "googlenet": 32},
+                   "momentum": 0.9, "weight_decay": 0.0005, "lr_step_fraction": 0.33,
+                   "lr_gamma": 0.1}
+
+
+def paper_model_cfg(net, **extra):
+    return {"net": net, "width": 1.0, "init": "caffe", "input_shape": (256, 256, 1), **extra}
+
+
+@pytest.mark.parametrize("net, parameters, outputs, monitor", [
+    ("alexnet", 70_484_674, None, "val_accuracy"),
+    ("googlenet", googlenet_expected(aux=True), ["main", "aux1", "aux2"], "val_main_accuracy"),
+])
+def test_build_is_the_paper_network_compiled_with_digits_solver(net, parameters, outputs, monitor):
+    model = nets.build(paper_model_cfg(net),
+                       {**DIGITS_TRAINING, "learning_rate": 0.01, "steps_per_epoch": 10})
+    assert model.name == net and model.count_params() == parameters
+    assert model.input_shape == (None, 256, 256, 1)
+    assert model.compiled and type(model.optimizer).__name__ == "SGD"
+    assert model.optimizer.momentum == 0.9 and model.optimizer.weight_decay == 0.0005
+    # 3 epochs of 10 steps, down x0.1 after every 33 % (10 steps): DIGITS' "step down"
+    schedule = model.optimizer._learning_rate
+    assert list(schedule.boundaries) == [10, 20]
+    assert np.allclose(schedule.values, [0.01, 0.001, 0.0001])
+    assert solver.classifier_outputs(model) == (outputs, monitor)
+
+
+def test_build_reads_width_init_and_input_shape():
+    small = {"net": "alexnet", "width": 0.125, "input_shape": [64, 48, 1]}
+    one_step = {**DIGITS_TRAINING, "epochs": 1, "learning_rate": 0.05, "steps_per_epoch": 1}
+    caffe = nets.build({**small, "init": "caffe"}, one_step)
+    keras_init = nets.build({**small, "init": "keras"}, one_step)
+    assert caffe.input_shape == (None, 64, 48, 1)
+    assert caffe.count_params() == keras_init.count_params() == nets.alexnet(
+        (64, 48, 1), width=0.125).count_params()
+    assert np.allclose(caffe.get_layer("conv2").get_weights()[1], 0.1)  # the prototxt's filler
+    assert np.allclose(keras_init.get_layer("conv2").get_weights()[1], 0.0)
+    assert float(caffe.optimizer.learning_rate) == pytest.approx(0.05)  # no step inside one step
+    with pytest.raises(ValueError, match="unknown network 'vgg'"):
+        nets.build({**small, "net": "vgg", "init": "keras"}, one_step)
+
+
+def test_figures_are_the_originals_names_in_the_notebooks_order():
+    from audiorepro import plots
+    from audiorepro.whales import figures
+
+    assert plots.figure_files(figures.FIGURES) == [
+        "train4_specgram.png", "train4.png", "train6.png", "class_histogram.png",
+        "baseline_accuracy.png", "model_list.png", "roc.png"]
+    assert figures.FIGURES["train6.png"] is figures.FIGURES["train4.png"] is figures.network_image
+    assert figures.SWEEP_TABLE not in figures.FIGURES  # a table of the sweep rule, not drawn
+
+
+def test_protocol_split_is_the_protocols_split_keeping_each_clips_row():
+    clips = train_frame(200).assign(row=np.arange(200)[::-1])
+    settings = {"train_on": "digits", "train_fraction": 0.8, "seed": 5}
+    digits = data.protocol_split("digits", clips, settings)
+    assert digits.equals(data.digits_head_tail_split(clips, 0.8))
+    stratified = data.protocol_split("stratified", clips, settings)
+    assert stratified.equals(data.stratified_split(clips, 0.8, 5))
+    assert stratified["row"].tolist() == list(range(199, -1, -1))
+    with pytest.raises(ValueError, match="unknown whales protocol 'random'"):
+        data.protocol_split("random", clips, settings)
+
+
+class Named:
+    """What a Snakemake job's input, output, params and wildcards offer: attributes, items() and
+    iteration over the values."""
+
+    def __init__(self, **values):
+        self.__dict__.update(values)
+        self._values = values
+
+    def items(self):
+        return self._values.items()
+
+    def __iter__(self):
+        return iter(self._values.values())
+
+
+def training_job(tmp_path, net="alexnet", rate="0.01", n=16, epochs=1):
+    rng = np.random.default_rng(3)
+    labels = np.array([0, 1] * (n // 2))
+    packed = rng.integers(0, 256, (n, 129, 30), dtype=np.uint8)
+    packed[labels == 1, 40:60] = 255
+    np.save(tmp_path / "images.npy", packed)
+    order = rng.permutation(n)  # rows of the packed images, not in table order
+    split = pd.DataFrame({"clip_name": [f"train{i + 1}.aiff" for i in range(n)], "label": labels,
+                          "split": ["train"] * (n - 4) + ["validation"] * 4, "row": order})
+    split.to_csv(tmp_path / "split.csv", index=False)
+    out = tmp_path / "model"
+    return Named(
+        rule="whales_train",
+        input=Named(images=str(tmp_path / "images.npy"), split=str(tmp_path / "split.csv")),
+        output=Named(**{k: str(out / f) for k, f in [
+            ("model", "model.keras"), ("history", "history.csv"),
+            ("predictions", "predictions.csv"), ("metrics", "metrics.json")]}),
+        wildcards=Named(protocol="digits", net=net, rate=rate, seed="1"),
+        params=Named(image={"size": [64, 64]}, width=0.125, init="keras",
+                     training={**DIGITS_TRAINING, "epochs": epochs,
+                               "batch_size": {"alexnet": 5, "googlenet": 4}}),
+        threads=1, log=[])
+
+
+def test_split_images_squashes_every_image_and_means_the_training_rows(tmp_path):
+    from audiorepro.whales import train
+
+    job = training_job(tmp_path)
+    split, packed = pd.read_csv(job.input.split), np.load(job.input.images)
+    images, rows, val, mean = train.split_images(split, packed, [64, 64])
+    assert images.dtype == np.uint8 and images.shape == (16, 64, 64, 1)
+    assert (images == data.squash(packed, (64, 64), dtype=np.uint8)).all()
+    assert rows.clip_name.tolist() == split.clip_name[:12].tolist()
+    assert val.clip_name.tolist() == split.clip_name[12:].tolist()
+    assert np.array_equal(mean, data.mean_image(images[split.row[:12].to_numpy()]))
+    assert not np.allclose(mean, data.mean_image(images))  # the training rows' mean only
+
+
+def test_build_settings_take_the_rate_and_net_from_the_wildcards(tmp_path):
+    from audiorepro.whales import train
+
+    job = training_job(tmp_path, net="googlenet", rate="0.05")
+    model_cfg, training_cfg = train.build_settings(job, (64, 64, 1), 27_000)
+    assert model_cfg == {"net": "googlenet", "width": 0.125, "init": "keras",
+                         "input_shape": (64, 64, 1)}
+    assert training_cfg["learning_rate"] == 0.05 and isinstance(training_cfg["learning_rate"], float)
+    assert training_cfg["steps_per_epoch"] == 6_750  # 27,000 clips in batches of 4
+    assert training_cfg["momentum"] == 0.9 and training_cfg["seed"] == 1
+    assert train.build_settings(job, (64, 64, 1), 9)[1]["steps_per_epoch"] == 3  # rounded up
+
+
+def test_batch_stream_and_the_positive_probability(tmp_path):
+    from audiorepro.whales import train
+
+    job = training_job(tmp_path)
+    split = pd.read_csv(job.input.split)
+    images, rows, val, mean = train.split_images(split, np.load(job.input.images), [64, 64])
+    batches = train.batch_stream(images, mean, 5, None)
+    stream = batches(rows, 1)
+    same = solver.image_batches(images[rows.row.to_numpy()], rows.label, mean, 5, 1)
+    assert len(stream) == 3 and all(np.array_equal(stream[i][0], same[i][0]) for i in range(3))
+    held = batches(val, None)[0]
+    assert np.array_equal(held[0], images[val.row.to_numpy()].astype(np.float32) - mean)
+    assert held[1].tolist() == val.label.tolist()
+    # GoogLeNet's three outputs: the main one's P(upcall) (a one-output AlexNet: test_run_...)
+    model = nets.build(*train.build_settings(training_job(tmp_path, net="googlenet"),
+                                             (64, 64, 1), 12))
+    outputs, _ = solver.classifier_outputs(model)
+    stream = train.batch_stream(images, mean, 4, outputs)(val, None)
+    assert stream[0][1].keys() == {"main", "aux1", "aux2"}
+    main = nets.main_output(model).predict(stream, verbose=0)
+    assert np.allclose(train.positive_probability(model, stream), main[:, 1])
+
+
+def test_run_writes_the_rules_outputs(tmp_path):
+    import json
+
+    from audiorepro.whales import train
+
+    job = training_job(tmp_path)
+    train.run(job)
+    out = job.output
+    metrics = json.loads(open(out.metrics).read())
+    assert metrics["variant"] == "alexnet_lr0.01" and metrics["learning_rate"] == 0.01
+    assert metrics["clips"] == {"train": 12, "validation": 4}
+    assert metrics["input_shape"] == [64, 64, 1] and metrics["monitor"] == "val_accuracy"
+    assert metrics["epochs_run"] == 1 and len(metrics["validation_accuracy_by_epoch"]) == 1
+    predictions = pd.read_csv(out.predictions)
+    assert predictions.columns.tolist() == ["clip_name", "label", "probability"]
+    assert predictions.clip_name.tolist() == [f"train{i}.aiff" for i in range(13, 17)]
+    assert metrics["validation"]["n"] == 4 and predictions.probability.between(0, 1).all()
+    assert pd.read_csv(out.history).columns[0] == "epoch"
+    best = nets.load_model(out.model)
+    assert best.count_params() == metrics["parameters"]["total"]

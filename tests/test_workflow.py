@@ -12,12 +12,13 @@ from PIL import Image
 
 from conftest import TINY, run_snakemake
 
-from audiorepro.catsdogs.figures import figure_names
+from audiorepro.catsdogs.figures import FIGURES as CATSDOGS_DRAWN
+from audiorepro.plots import figure_files
 from audiorepro.whales.figures import FIGURES as WHALES_DRAWN, SWEEP_TABLE
 
 pytestmark = pytest.mark.workflow
 
-CATSDOGS_FIGURES = figure_names(blocks=10)
+CATSDOGS_FIGURES = figure_files(CATSDOGS_DRAWN, k=range(1, 11))
 WHALES_FIGURES = [*WHALES_DRAWN, SWEEP_TABLE]
 
 

@@ -395,3 +395,47 @@ def _refuse(found, force, source):
         raise InputError(source, "was made by other code, settings or data than this checkout: "
                                  + "; ".join(found) + " (FORCE=1 restores it anyway, and its "
                                  "claims rows say so)")
+
+
+def main(argv, basedir):
+    """scripts/results_archive.py: `archive OUT` or `restore ARCHIVE [--force] [--sha256]`;
+    exit status 1 with one line on bad input."""
+    import argparse
+
+    from .config import ConfigError
+
+    parser = argparse.ArgumentParser(description="The results archive (docs/archive.md): write the trained files of a "
+                                     "run to one tar, or verify one and put it in place.")
+    parser.add_argument("--directory", default=".", help="the run's working folder (default .)")
+    parser.add_argument("--configfile", action="append", default=[],
+                        help="a configuration file, as given to snakemake (repeatable)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("archive", help="write the trained files to one tar").add_argument("out")
+    restore = sub.add_parser("restore", help="verify an archive and put it in place")
+    restore.add_argument("archive", help="a path, an http(s) URL (with --sha256) or s3:// URL")
+    restore.add_argument("--force", action="store_true",
+                         help="restore even if code, settings or data differ (said on every "
+                              "claims row)")
+    restore.add_argument("--sha256", default=None, help="the archive's sha256 (needed for URLs)")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "archive":
+            upload = args.out if args.out.startswith("s3://") else None
+            local = Path(args.directory) / Path(upload).name if upload else Path(args.out)
+            manifest = archive.archive(local, basedir, args.directory, args.configfile)
+            print(f"{args.out}: {len(manifest['files'])} trained files of "
+                  f"{', '.join(manifest['studies'])} ({local.stat().st_size / 1e6:.1f} MB, "
+                  f"sha256 {archive.sha256_file(local)})")
+            if upload:  # through Snakemake's S3 storage plugin (audiorepro.objectstore)
+                from . import objectstore
+
+                objectstore.upload(local, upload)
+                print(f"uploaded to {upload} (kept here as {local})")
+        else:
+            archive.restore(args.archive, basedir, args.directory, args.configfile,
+                            force=args.force, sha256=args.sha256)
+            print("now run `make reproduce` (or snakemake): it regenerates figures and claims")
+    except (InputError, ConfigError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    return 0

@@ -196,6 +196,15 @@ def check_float_samples(path, block=1 << 20):
         frame += len(chunk)
 
 
+def to_float(samples, dtype=np.float32):
+    """int16 samples as floats in [-1, 1) (x / 32768), as soundfile reads them: float32, the
+    network's input scale, unless ``dtype`` says otherwise; other samples only cast."""
+    samples = np.asarray(samples)
+    if samples.dtype == np.int16:
+        return samples.astype(dtype) / dtype(32768.0)
+    return samples.astype(dtype, copy=False)
+
+
 def to_int16(signal):
     """Float signal in [-1, 1] to int16 samples (clipped, rounded)."""
     return np.round(np.clip(signal, -1.0, 1.0) * 32767).astype(np.int16)
@@ -231,9 +240,6 @@ def ffmpeg_executable():
         return found
 
 
-# Kept for callers that name a decoder; ffmpeg picks the decoder from the container itself.
-DECODERS = {"mp3": "mp3", "wav": "pcm_s16le", "flac": "flac", "ogg": "vorbis", "m4a": "aac",
-            "aiff": "pcm_s16be", "aif": "pcm_s16be"}
 # The demuxer forced for a known suffix: a file named .mp3 must be an mp3, and ffmpeg is never
 # left to probe a known suffix into something else (a playlist that opens other files, say).
 DEMUXERS = {"mp3": "mp3", "wav": "wav", "flac": "flac", "ogg": "ogg", "m4a": "mov",

@@ -38,15 +38,15 @@ names each by its key.
 
 import json
 import math
-import re
-import string
 from pathlib import Path
+from typing import Callable, NamedTuple
 
 import pandas as pd
 import yaml
 
 from .errors import InputError
-from .replicates import ONE_SEED, proportion_interval, wilson
+from .replicates import ONE_SEED
+from .stats import proportion_interval, wilson
 
 HOLDS, DIFFERS = "holds", "differs"
 NO_SAMPLES = "inconclusive: no samples"
@@ -60,11 +60,6 @@ INCONCLUSIVE = "inconclusive"
 DIVERGED = "training diverged"
 COLUMNS = ["study", "id", "claim", "source", "original", "measure", "ours", "verdict", "rule",
            "configuration", "device", "commit", "code", "data", "caveats"]
-# rules whose measures are judged on intervals, and how many of the shown numbers they need
-INTERVAL_RULES = {"range": 1, "at_least": 1, "at_most": 1, "equals": 1, "above_chance": 1,
-                  "at_chance": 1, "close": 2, "greater": None, "ordering": None}
-# what each row rests on (audiorepro.provenance): `make compare` sets two tables side by side
-PROVENANCE = ["commit", "code", "data"]
 
 
 class Results:
@@ -152,7 +147,7 @@ def _number(value):
 
 
 def is_aggregate(value):
-    """A measure summed up over seed replicates (audiorepro.replicates.summary)."""
+    """A measure summed up over seed replicates (audiorepro.stats.summary)."""
     return isinstance(value, dict) and {"mean", "low", "high", "values"} <= set(value)
 
 
@@ -288,6 +283,80 @@ def _near_original(rule, low, high):
     return HOLDS if low <= value + tolerance and high >= value - tolerance else DIFFERS
 
 
+def _range(rule, spans, values):
+    low, _, high = spans[0]
+    return _all([_bound(low, high, above=rule["low"]), _bound(low, high, below=rule["high"])])
+
+
+def _close(rule, spans, values):
+    """The first two measures differ by at most the tolerance."""
+    (a_low, a, a_high), (b_low, b, b_high) = spans[0], spans[1]
+    tolerance = rule["tolerance"]
+    if abs(a - b) <= tolerance and (a_high - b_low) <= tolerance and (b_high - a_low) <= tolerance:
+        return HOLDS
+    if abs(a - b) > tolerance and (a_low - b_high > tolerance or b_low - a_high > tolerance):
+        return DIFFERS
+    if a_low != a_high or b_low != b_high:
+        return INCONCLUSIVE
+    return HOLDS if abs(a - b) <= tolerance else DIFFERS
+
+
+def _above_chance(rule, spans, values):
+    """The proportion's interval (Wilson, or over seeds) above chance; spanning it is undecided
+    over seeds (as every bound), and differs on one seed's Wilson interval."""
+    low, _, high = spans[0]
+    if is_aggregate(values[0]):
+        return _bound(low, high, above=rule["chance"])
+    return HOLDS if low > rule["chance"] else DIFFERS
+
+
+def _at_chance(rule, spans, values):
+    low, _, high = spans[0]
+    return HOLDS if low <= rule["chance"] <= high else DIFFERS
+
+
+def _equals(rule, spans, values):
+    return HOLDS if spans[0][1] == rule["value"] and spans[0][0] == spans[0][2] else DIFFERS
+
+
+def _equals_words(rule):
+    return f"= {rule['value']:,}" if isinstance(rule["value"], int) else f"= {rule['value']}"
+
+
+class Kind(NamedTuple):
+    """A rule kind of claims.yaml: how many of the shown measures its verdict needs (None: all),
+    the verdict from their (low, mean, high) spans (None: decided before any interval, see
+    :func:`judge`) and the rule in words."""
+    measures: int | None
+    judge: Callable | None
+    describe: Callable
+
+
+KINDS = {
+    "range": Kind(1, _range, lambda r: f"within [{r['low']}, {r['high']}]"),
+    "at_least": Kind(1, lambda r, s, v: _bound(s[0][0], s[0][2], above=r["value"]),
+                     lambda r: f">= {r['value']}"),
+    "at_most": Kind(1, lambda r, s, v: _bound(s[0][0], s[0][2], below=r["value"]),
+                    lambda r: f"<= {r['value']}"),
+    "equals": Kind(1, _equals, _equals_words),
+    "close": Kind(2, _close, lambda r: f"the two differ by at most {r['tolerance']:g}"),
+    "greater": Kind(None, lambda r, s, v: _all(_above(s[0], other) for other in s[1:]),
+                    lambda r: "first measure above the others"),
+    "ordering": Kind(None, lambda r, s, v: _all(_above(b, a, r.get("strict", True))
+                                                for a, b in zip(s, s[1:])),
+                     lambda r: "increasing" + ("" if r.get("strict", True) else " (or equal)")),
+    "above_chance": Kind(1, _above_chance,
+                         lambda r: f"95 % interval above chance ({r['chance']:.3g})"),
+    "at_chance": Kind(1, _at_chance,
+                      lambda r: f"95 % interval contains chance ({r['chance']:.3g})"),
+    # decided without intervals (judge): the study's own verdict, a figure, not run, not comparable
+    "judged": Kind(None, None, lambda r: r["text"]),
+    "figure": Kind(None, None, lambda r: f"look at {r['figure']}"),
+    "not_run": Kind(None, None, lambda r: "not run"),
+    "not_comparable": Kind(None, None, lambda r: "not comparable at this size"),
+}
+
+
 def judge(rule, values, counts=None, sampling=None, seeds=None, labels=None):
     """(verdict, text of ours) for the rule applied to the measured ``values`` (a list of
     numbers, or aggregates over seed replicates whose 95 % interval over seeds decides: a bound
@@ -324,44 +393,13 @@ def judge(rule, values, counts=None, sampling=None, seeds=None, labels=None):
         return SEE_FIGURE, shown or rule["figure"]
     if kind == "not_comparable":
         return f"{NOT_COMPARABLE}: {rule['reason']}", shown or "-"
-    if kind not in INTERVAL_RULES:
+    if kind not in KINDS or KINDS[kind].judge is None:
         raise InputError("claims", f"unknown rule kind {kind!r}")
-    needed = spans[:INTERVAL_RULES[kind]] if INTERVAL_RULES[kind] else spans
+    needed = spans[:KINDS[kind].measures] if KINDS[kind].measures else spans
     if any(span is None for span in needed):
         zero = any(c is not None and _count(c) == 0 for c in counts)
         return (NO_SAMPLES if zero else ONE_SEED), shown
-    if kind == "range":
-        low, _, high = spans[0]
-        verdict = _all([_bound(low, high, above=rule["low"]), _bound(low, high, below=rule["high"])])
-    elif kind == "at_least":
-        verdict = _bound(spans[0][0], spans[0][2], above=rule["value"])
-    elif kind == "at_most":
-        verdict = _bound(spans[0][0], spans[0][2], below=rule["value"])
-    elif kind == "close":  # the first two measures differ by at most the tolerance
-        (a_low, a, a_high), (b_low, b, b_high) = spans[0], spans[1]
-        tolerance = rule["tolerance"]
-        if abs(a - b) <= tolerance and (a_high - b_low) <= tolerance and (b_high - a_low) <= tolerance:
-            verdict = HOLDS
-        elif abs(a - b) > tolerance and (a_low - b_high > tolerance or b_low - a_high > tolerance):
-            verdict = DIFFERS
-        else:
-            verdict = INCONCLUSIVE if a_low != a_high or b_low != b_high else (
-                HOLDS if abs(a - b) <= tolerance else DIFFERS)
-    elif kind == "equals":
-        verdict = HOLDS if spans[0][1] == rule["value"] and spans[0][0] == spans[0][2] else DIFFERS
-    elif kind == "greater":
-        verdict = _all(_above(spans[0], other) for other in spans[1:])
-    elif kind == "ordering":
-        verdict = _all(_above(b, a, rule.get("strict", True)) for a, b in zip(spans, spans[1:]))
-    else:  # above_chance, at_chance: the proportion's interval (Wilson, or over seeds)
-        low, _, high = spans[0]
-        chance = rule["chance"]
-        if kind == "at_chance":
-            verdict = HOLDS if low <= chance <= high else DIFFERS
-        elif is_aggregate(values[0]):  # over seeds, as every bound: spanning it is undecided
-            verdict = _bound(low, high, above=chance)
-        else:
-            verdict = HOLDS if low > chance else DIFFERS
+    verdict = KINDS[kind].judge(rule, spans, values)
     if "original_value" in rule and verdict != DIFFERS:
         verdict = _all([verdict, _near_original(rule, spans[0][0], spans[0][2])])
     return verdict, shown
@@ -369,25 +407,10 @@ def judge(rule, values, counts=None, sampling=None, seeds=None, labels=None):
 
 def describe(rule):
     """The rule in words, for the table."""
-    kind = rule["kind"]
-    words = {
-        "range": lambda r: f"within [{r['low']}, {r['high']}]",
-        "at_least": lambda r: f">= {r['value']}",
-        "at_most": lambda r: f"<= {r['value']}",
-        "equals": lambda r: f"= {r['value']:,}" if isinstance(r["value"], int) else f"= {r['value']}",
-        "close": lambda r: f"the two differ by at most {r['tolerance']:g}",
-        "greater": lambda r: "first measure above the others",
-        "ordering": lambda r: "increasing" + ("" if r.get("strict", True) else " (or equal)"),
-        "above_chance": lambda r: f"95 % interval above chance ({r['chance']:.3g})",
-        "at_chance": lambda r: f"95 % interval contains chance ({r['chance']:.3g})",
-        "figure": lambda r: f"look at {r['figure']}",
-        "judged": lambda r: r["text"],
-        "not_run": lambda r: "not run",
-        "not_comparable": lambda r: "not comparable at this size",
-    }
     original = (f"; and within {rule['tolerance']:g} of the original {rule['original_value']:g}"
                 if "original_value" in rule else "")
-    return words[kind](rule) + original + (" [real data only]" if rule.get("real_data") else "")
+    return (KINDS[rule["kind"]].describe(rule) + original
+            + (" [real data only]" if rule.get("real_data") else ""))
 
 
 def load_claims(path):
@@ -513,92 +536,3 @@ def coverage_caveats(paths):
             raise InputError(path, "is not a coverage file: warnings must be a list of sentences")
         warnings += found
     return " ".join(" ".join(w.split()) for w in warnings)
-
-
-_MARKDOWN = {"\\": "\\\\", "`": "\\`", "|": "\\|", "*": "\\*", "[": "\\[", "]": "\\]",
-             "~": "\\~", "&": "&amp;", "<": "&lt;", ">": "&gt;"}
-
-
-def markdown_cell(text):
-    """A table cell's text for Markdown: on one line, no control characters, and nothing that
-    makes markup (backslash, backquote, |, *, brackets, ~ escaped; < > & as entities; _ escaped
-    where it could open or close emphasis)."""
-    text = " ".join("".join(ch if ch.isprintable() else " " for ch in str(text)).split())
-    text = "".join(_MARKDOWN.get(ch, ch) for ch in text)
-    return re.sub(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])", r"\\_", text)
-
-
-def rest_cell(text):
-    """A cell's text for the report's front page (a reST csv-table: each cell is read as reST):
-    on one line, no control characters, every ASCII punctuation mark backslash-escaped, so that
-    nothing in it (a name from the user's folder) becomes a list, link, role or directive."""
-    text = " ".join("".join(ch if ch.isprintable() else " " for ch in str(text)).split())
-    return "".join("\\" + ch if ch in string.punctuation else ch for ch in text)
-
-
-def summary_table(table):
-    """The report's front page: study, id, claim, original, ours (with the study's caveats)
-    and verdict of every row, each cell escaped for reST (:func:`rest_cell`)."""
-    shown = table[["study", "id", "claim", "original", "ours", "verdict"]].astype(str).copy()
-    if "caveats" in table:
-        caveats = table["caveats"].fillna("").astype(str)
-        shown["ours"] = shown["ours"].where(caveats == "",
-                                            shown["ours"] + " (caveat: " + caveats + ")")
-    return shown.map(rest_cell)
-
-
-def to_markdown(table):
-    """The table as Markdown, one line per claim, every cell escaped (:func:`markdown_cell`);
-    a caveats column where a row has one."""
-    shown = ["study", "id", "claim", "original", "ours", "verdict", "rule"]
-    if "caveats" in table and table["caveats"].fillna("").astype(str).str.strip().any():
-        shown.append("caveats")
-    lines = ["| " + " | ".join(shown) + " |", "|" + " --- |" * len(shown)]
-    for _, row in table.iterrows():
-        cells = [markdown_cell("" if pd.isna(row[c]) else row[c]) for c in shown]
-        lines.append("| " + " | ".join(cells) + " |")
-    counts = table.verdict.str.partition(":")[0].value_counts()
-    summary = ", ".join(f"{n} {markdown_cell(v)}" for v, n in counts.items())
-    return f"{len(table)} claims: {summary}.\n\n" + "\n".join(lines) + "\n"
-
-
-def read_table(path):
-    """A claims table written by the claims rule: ``path`` is the CSV or the results folder
-    holding ``claims.csv``; InputError naming it when it is missing or not such a table."""
-    path = Path(path)
-    path = path / "claims.csv" if path.is_dir() else path
-    if not path.is_file():
-        raise InputError(path, "is missing: give a results folder (with claims.csv) or the CSV")
-    try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, UnicodeDecodeError) as err:
-        raise InputError(path, f"is not a readable CSV ({' '.join(str(err).split())})") from None
-    missing = [c for c in ("study", "id", "verdict", "ours") if c not in table.columns]
-    if missing:
-        raise InputError(path, f"is not a claims table: it lacks {', '.join(missing)}")
-    for column in PROVENANCE + ["caveats"]:  # tables written before these columns existed
-        if column not in table.columns:
-            table[column] = ""
-    return table.set_index(["study", "id"])
-
-
-def compare(a, b):
-    """The claims whose verdict or number changed between two tables (:func:`read_table`), and
-    per study what their rows rest on where it changed (commit, code, data): a DataFrame with
-    study, id, what (verdict, ours, caveats, or a provenance column), a, b; one row per
-    change. A table without a caveats column (written before it existed) has none."""
-    changes = []
-    for key in sorted(set(a.index) | set(b.index)):
-        if key not in a.index or key not in b.index:
-            changes.append((*key, "row", "present" if key in a.index else "absent",
-                            "present" if key in b.index else "absent"))
-            continue
-        for what in ("verdict", "ours", "caveats"):
-            if a.loc[key, what] != b.loc[key, what]:
-                changes.append((*key, what, a.loc[key, what], b.loc[key, what]))
-    for study in sorted(set(a.index.get_level_values(0)) & set(b.index.get_level_values(0))):
-        for what in PROVENANCE:
-            before, after = (sorted(set(t.loc[study][what])) for t in (a, b))
-            if before != after:
-                changes.append((study, "*", what, ", ".join(before), ", ".join(after)))
-    return pd.DataFrame(changes, columns=["study", "id", "what", "a", "b"])

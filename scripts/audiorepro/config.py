@@ -183,15 +183,11 @@ AUDIO_SUFFIXES = (".aac", ".aif", ".aifc", ".aiff", ".au", ".caf", ".flac", ".m4
                   ".mp3", ".mp4", ".oga", ".ogg", ".opus", ".w64", ".wav", ".webm", ".wma", ".wv")
 
 
-def _audio_suffixes():
-    return AUDIO_SUFFIXES
-
-
 def holds_audio(folder):
     """True as soon as one audio file (by the suffixes the raw rule takes) turns up anywhere
     under ``folder``, links to folders followed (link farms such as a DVC cache), each real
     folder once (a link back up the tree ends the walk there)."""
-    suffixes, seen = _audio_suffixes(), set()
+    suffixes, seen = AUDIO_SUFFIXES, set()
     for top, dirs, files in os.walk(folder, followlinks=True):
         real = os.path.realpath(top)
         if real in seen:
@@ -221,7 +217,7 @@ def _local_path_problem(path, need):
                     "below it)")
         return None
     if not holds_audio(path):
-        return f"{path} holds no audio file ({', '.join(_audio_suffixes())})"
+        return f"{path} holds no audio file ({', '.join(AUDIO_SUFFIXES)})"
     return None
 
 

@@ -1,5 +1,8 @@
 """Plot helpers the study notebooks share: one look, one way to save."""
 
+import inspect
+import re
+import string
 from pathlib import Path
 
 import matplotlib
@@ -102,3 +105,63 @@ def spread_subtitle(seeds):
         return f"1 seed ({seeds[0]}): its value; one seed gives no interval over seeds"
     return (f"{len(seeds)} seeds ({', '.join(map(str, seeds))}): dots, mean and 95 % interval "
             "over seeds")
+
+
+def figure_files(figures, **ranges):
+    """The file names a study's ``FIGURES`` ({file name: drawing function}) stands for: a name
+    with a ``{field}`` placeholder, e.g. ``activ_{k}.png``, once for every value of ``ranges``'
+    field (``k=range(1, 11)``), in the dict's order."""
+    names = []
+    for name in figures:
+        fields = [f for _, f, _, _ in string.Formatter().parse(name) if f]
+        if not fields:
+            names.append(name)
+            continue
+        if len(fields) != 1 or fields[0] not in ranges:
+            raise ValueError(f"figure name {name!r} needs a range for {fields}")
+        names += [name.format(**{fields[0]: v}) for v in ranges[fields[0]]]
+    return names
+
+
+class Drawer:
+    """Draws a study's figures into ``fig_dir`` by file name: ``draw(name, *args)`` calls
+    ``FIGURES[name]`` (or the placeholder name it matches) and writes what it returns: a
+    matplotlib figure as PNG (:func:`save`), a str as text; a function taking ``path`` writes
+    the file itself. A name not in ``FIGURES`` is an error at once, and :meth:`check` at the
+    end names every expected file the notebook did not draw, so the notebook, the rules (which
+    read the same ``FIGURES``) and the tests cannot drift apart."""
+
+    def __init__(self, figures, fig_dir, **ranges):
+        self.figures, self.fig_dir = figures, Path(fig_dir)
+        self.expected = figure_files(figures, **ranges)
+        self.drawn = []
+
+    def function(self, name):
+        if name in self.figures:
+            return self.figures[name]
+        for key, function in self.figures.items():
+            pattern = re.escape(key)
+            for _, field, _, _ in string.Formatter().parse(key):
+                if field:
+                    pattern = pattern.replace(re.escape("{" + field + "}"), r"[^/]+")
+            if re.fullmatch(pattern, name):
+                return function
+        raise KeyError(f"{name!r} is not one of this study's figures (FIGURES): "
+                       f"{', '.join(self.figures)}")
+
+    def __call__(self, name, *args, **kwargs):
+        function, path = self.function(name), self.fig_dir / name
+        if "path" in inspect.signature(function).parameters:
+            result = function(*args, path=path, **kwargs)
+        else:
+            made = function(*args, **kwargs)
+            result = write_text(path, made) if isinstance(made, str) else save(made, path)
+        self.drawn.append(name)
+        return result
+
+    def check(self):
+        """Raise naming every expected figure file not drawn (and so not written)."""
+        missing = [n for n in self.expected if n not in self.drawn]
+        if missing:
+            raise RuntimeError(f"the notebook did not draw {', '.join(missing)}")
+        return self.drawn

@@ -44,11 +44,6 @@ def find_recordings(folder):
     return files, skipped
 
 
-def audio_files(folder):
-    """Every audio file under ``folder`` (see :func:`find_recordings`)."""
-    return find_recordings(folder)[0]
-
-
 def wav_names(files, root):
     """The converted name (relative path, suffix .wav) of each of ``files``; two files that
     would become one WAV (``song.mp3`` and ``song.wav``) are an InputError naming both."""

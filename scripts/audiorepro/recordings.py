@@ -8,7 +8,6 @@ cannot be decoded stops the rule with its name, and nothing is left half-written
 import json
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from . import rule
@@ -114,9 +113,3 @@ def read_recording(folder, table_row, rate):
     """One converted recording as int16 samples, checked (rate, mono, 16-bit, not truncated)."""
     samples, _ = read_audio(Path(folder) / table_row["wav"], rate=rate, channels=1)
     return samples
-
-
-def read_all(folder, table, rate):
-    """Every recording of ``table`` in its order, concatenated: one int16 vector."""
-    parts = [read_recording(folder, row, rate) for _, row in table.iterrows()]
-    return np.concatenate(parts) if parts else np.zeros(0, np.int16)

@@ -4,7 +4,6 @@ Keras backend, and the settings a training backup must match."""
 import contextlib
 import ctypes
 import errno
-import hashlib
 import logging
 import os
 import sys
@@ -168,32 +167,3 @@ def use_backend(snakemake):
     with native_stderr_to(snakemake.log[0] if snakemake.log else None):
         import keras  # noqa: F401
     return os.environ["KERAS_BACKEND"]
-
-
-def backup_dir(model_path):
-    """Where a training rule keeps its resume state: beside the model, not a declared output, so
-    that Snakemake's clean-up of an interrupted job's outputs leaves it for the rerun."""
-    return Path(model_path).parent / "backup"
-
-
-def code_version():
-    """A hash of the package's source, so a backup made by other code is not reused."""
-    digest = hashlib.sha256()
-    for path in sorted(PACKAGE.rglob("*.py")):
-        digest.update(str(path.relative_to(PACKAGE)).encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-def training_settings(snakemake):
-    """Everything a training run's result depends on: the rule's parameters and wildcards, its
-    input files (size and time), the backend and the code."""
-    return {
-        "rule": snakemake.rule,
-        "params": {k: v for k, v in snakemake.params.items()},
-        "wildcards": dict(snakemake.wildcards.items()),
-        "inputs": {str(p): [Path(p).stat().st_size, Path(p).stat().st_mtime_ns]
-                   for p in snakemake.input},
-        "backend": os.environ.get("KERAS_BACKEND"),
-        "code": code_version(),
-    }

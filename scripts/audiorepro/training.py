@@ -25,6 +25,7 @@ import numpy as np
 from .atomic import atomic_path, write_json  # noqa: F401 (entry points import it from here)
 
 log = logging.getLogger("audiorepro")
+PACKAGE = Path(__file__).resolve().parent
 
 
 def epoch_batches(n_batches, make_batch):
@@ -57,6 +58,35 @@ def fingerprint(settings):
     """A short hash of everything a backup must agree with to be reused."""
     text = json.dumps(settings, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def backup_dir(model_path):
+    """Where a training rule keeps its resume state: beside the model, not a declared output, so
+    that Snakemake's clean-up of an interrupted job's outputs leaves it for the rerun."""
+    return Path(model_path).parent / "backup"
+
+
+def code_version():
+    """A hash of the package's source, so a backup made by other code is not reused."""
+    digest = hashlib.sha256()
+    for path in sorted(PACKAGE.rglob("*.py")):
+        digest.update(str(path.relative_to(PACKAGE)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def training_settings(snakemake):
+    """Everything a training run's result depends on: the rule's parameters and wildcards, its
+    input files (size and time), the backend and the code."""
+    return {
+        "rule": snakemake.rule,
+        "params": {k: v for k, v in snakemake.params.items()},
+        "wildcards": dict(snakemake.wildcards.items()),
+        "inputs": {str(p): [Path(p).stat().st_size, Path(p).stat().st_mtime_ns]
+                   for p in snakemake.input},
+        "backend": os.environ.get("KERAS_BACKEND"),
+        "code": code_version(),
+    }
 
 
 class ResumableFit:
@@ -197,6 +227,15 @@ class ResumableFit:
         with atomic_path(self.history_path) as tmp:
             pd.DataFrame(history).to_csv(tmp, index=False)
         shutil.rmtree(self.backup_dir)
+
+
+def resumable_fit(job, monitor="val_loss", mode="min"):
+    """The :class:`ResumableFit` of a training job (a Snakemake job, or anything with its
+    ``rule``, ``input``, ``output.model``, ``output.history``, ``params`` and ``wildcards``):
+    its backup beside the model, its settings (:func:`training_settings`) as the fingerprint."""
+    out = job.output
+    return ResumableFit(out.model, out.history, backup_dir(out.model), training_settings(job),
+                        monitor=monitor, mode=mode)
 
 
 def divergence(history, growth=10.0):

@@ -180,6 +180,17 @@ def clean_split(split_csv_table, validation_fraction, seed):
     return table.sort_values(["split", "label", "file"], ignore_index=True)
 
 
+def protocol_split(protocol, clips, raw, settings):
+    """The split table (file, label, split) of ``protocol``: ``original``
+    (:func:`original_split` of the decoded files ``clips``) or ``clean`` (:func:`clean_split` of
+    the data set's split CSV in the folder ``raw``); ``settings`` is ``catsdogs.split``."""
+    if protocol == "original":
+        return original_split(clips, settings["original_validation_fraction"],
+                              settings["original_test_per_class"], settings["seed"])
+    csv = read_split_csv(Path(raw) / SPLIT_CSV, clips["file"])
+    return clean_split(csv, settings["clean_validation_fraction"], settings["seed"])
+
+
 # ---------------------------------------------------------------- standardisation
 def moments(x):
     """(mean, std) of a signal; a silent signal gets std 1 so that nothing divides by zero."""

@@ -1,7 +1,9 @@
 """catsdogs evaluation: 1-s test segments, the per-clip vote, the examples the figures show, and
 the metrics file."""
 
+import json
 import logging
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -159,3 +161,15 @@ def ablation_summary(base, variants, base_point=None):
                              (("stride2_k45_best", "kernel 4 or 5 with stride 2"),
                               ("others_best", "point other than kernel 4 or 5 with stride 2"))
                              if not (favoured if key == "stride2_k45_best" else others)}}
+
+
+def ablation_summary_of_files(base, variants, names, model):
+    """:func:`ablation_summary` of replicates files: ``base`` the configured model's,
+    ``variants`` the ablations' (named ``names``, in the same order); ``model`` the configured
+    model's settings (``catsdogs.model``), whose kernel and stride make its grid point."""
+    def read(path):
+        return json.loads(Path(path).read_text())
+
+    variants = dict(zip(names, map(read, variants)))
+    return ablation_summary(read(base), variants,
+                            base_point=f"k{model['kernel_size']}s{model['strides']}")

@@ -1,7 +1,8 @@
 """Every figure of "Classifying sounds and peeling the layers", one function each.
 
-The notebook ``reports/catsdogs.ipynb`` calls these and saves each under its name in
-:func:`figure_names`, which the rule file and the tests read too.
+The notebook ``reports/catsdogs.ipynb`` draws each under its name in :data:`FIGURES` through
+:class:`audiorepro.plots.Drawer`; the rule file and the tests read the same names
+(``plots.figure_files(FIGURES, k=range(1, blocks + 1))``: one ``activ_k.png`` per block).
 """
 
 import numpy as np
@@ -10,14 +11,6 @@ import pandas as pd
 from .. import plots
 
 NAMES = {0: "cat", 1: "dog"}
-
-
-def figure_names(blocks):
-    """The original's image names, in the order the notebook draws them (one activ_k per block)."""
-    return ["audio_beginning.png", "model_acc.png", "model_summary.txt", "dog_main_ex.png",
-            "predict_dog_test.txt", *[f"activ_{k}.png" for k in range(1, blocks + 1)],
-            "dog_main_pooling_output.png", "global_pooling_second_dog.png",
-            "global_pooling_cat_1.png", "sigmoid_weights.png", "filter_weights.png"]
 
 
 def audio_beginning(pack, split_table):
@@ -54,16 +47,14 @@ def predict_dog_test(row, probability):
     return f"{row.file} second {row.segment + 1}: P(dog) = {probability:.4f} ({probability:.0%})"
 
 
-def activations(block_outputs):
-    """One figure per convolutional block: its output for the segment, one panel per filter."""
-    figures = []
-    for k, act in enumerate(block_outputs, start=1):
-        act = act[0]
-        figures.append(plots.line_panels(
-            [act[:, f] for f in range(act.shape[1])], ncols=2,
-            titles=[f"filter {f + 1}" for f in range(act.shape[1])],
-            suptitle=f"activation of convolutional block {k} (length {act.shape[0]})"))
-    return figures
+def activation(block_output, k):
+    """Convolutional block ``k``'s output for the segment (``block_output``: the layer probe's
+    output for a batch of that one segment), one panel per filter."""
+    act = block_output[0]
+    return plots.line_panels(
+        [act[:, f] for f in range(act.shape[1])], ncols=2,
+        titles=[f"filter {f + 1}" for f in range(act.shape[1])],
+        suptitle=f"activation of convolutional block {k} (length {act.shape[0]})")
 
 
 def pooling(pooled, row):
@@ -86,3 +77,19 @@ def filter_weights(net):
                              titles=[f"filter {f + 1}" for f in range(kernels.shape[2])],
                              suptitle=f"first-layer filter weights ({kernels.shape[0]} taps each)",
                              xlabel="tap")
+
+
+# the original's file names, in the order the notebook draws them (one activ_k per block)
+FIGURES = {
+    "audio_beginning.png": audio_beginning,
+    "model_acc.png": model_acc,
+    "model_summary.txt": model_summary,
+    "dog_main_ex.png": dog_main_ex,
+    "predict_dog_test.txt": predict_dog_test,
+    "activ_{k}.png": activation,
+    "dog_main_pooling_output.png": pooling,
+    "global_pooling_second_dog.png": pooling,
+    "global_pooling_cat_1.png": pooling,
+    "sigmoid_weights.png": sigmoid_weights,
+    "filter_weights.png": filter_weights,
+}

@@ -21,11 +21,17 @@ def conv1d_classifier(window, blocks, filters, kernel_size, strides):
     return keras.Model(inputs, outputs, name="catsdogs_conv1d")
 
 
-def compiled_classifier(window, model, learning_rate):
-    """The classifier compiled as the notebook did: SGD, binary cross-entropy, accuracy."""
-    net = conv1d_classifier(window, **model)
-    net.compile(optimizer=keras.optimizers.SGD(learning_rate), loss="binary_crossentropy",
-                metrics=["accuracy"])
+def build(model_cfg, training_cfg):
+    """The study's model from its settings, compiled as the notebook did (SGD, binary
+    cross-entropy, accuracy): what the training rule trains and the benchmarks time.
+
+    ``model_cfg`` is ``catsdogs.model`` (``blocks``, ``filters``, ``kernel_size``, ``strides``:
+    :func:`conv1d_classifier`'s settings); ``training_cfg`` is ``catsdogs.training``, of which
+    ``window`` (the input length in samples) and ``learning_rate`` are read.
+    """
+    net = conv1d_classifier(training_cfg["window"], **model_cfg)
+    net.compile(optimizer=keras.optimizers.SGD(training_cfg["learning_rate"]),
+                loss="binary_crossentropy", metrics=["accuracy"])
     return net
 
 

@@ -296,6 +296,17 @@ def read_and_prepare(folder, table, rate, **settings):
                                lengths=recordings.lengths, files=recordings.files, **settings)
 
 
+def read_variant(folder, table, rate, variant, model_settings, fractions):
+    """:func:`read_and_prepare` of the convert rule's ``folder`` and ``table`` (its CSV file)
+    for a trained ``variant`` (its protocol and centring: :func:`variant_settings`), cut into
+    the ``continuation.model`` settings' ``frame`` and ``seq_len`` with the split's
+    ``fractions``: returns (Recordings, Prepared); the protocol is ``Prepared.stats["protocol"]``."""
+    settings = variant_settings(variant)
+    return read_and_prepare(folder, pd.read_csv(table), rate, protocol=settings["protocol"],
+                            centre=settings["centre"], frame=model_settings["frame"],
+                            seq_len=model_settings["seq_len"], fractions=fractions)
+
+
 def to_audio(frames, stats):
     """Generated (or any) normalised frames, (n, frame), back to one 1-D int16 signal."""
     return denormalise(np.asarray(frames).reshape(-1), stats)

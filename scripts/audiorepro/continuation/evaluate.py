@@ -52,6 +52,7 @@ music). The generation has collapsed when ``consecutive`` seconds in a row are r
 import numpy as np
 import pandas as pd
 
+from ..audio import to_float
 from ..errors import InputError
 
 MEASURES = ("rms", "flatness", "spectral_distance")
@@ -115,10 +116,10 @@ def sequence_mse(predictions, targets):
 
 def valid_sampling_intervals(predictions, inputs, targets, best_baseline):
     """The training metrics' ``sampling_interval`` of claim N8's two measures: 95 % bootstrap
-    intervals (:func:`audiorepro.replicates.bootstrap`) over the validation sequences of the
+    intervals (:func:`audiorepro.stats.bootstrap`) over the validation sequences of the
     network's MSE (its ``predictions``) and of the better trivial predictor's; a key is left out
     with fewer than two sequences."""
-    from ..replicates import bootstrap
+    from ..stats import bootstrap
 
     baseline = 0.0 if best_baseline == "zero" else inputs
     found = {"learning_curve.best_valid": bootstrap(sequence_mse(predictions, targets)),
@@ -127,11 +128,8 @@ def valid_sampling_intervals(predictions, inputs, targets, best_baseline):
 
 
 def as_float(samples):
-    """int16 samples to floats in [-1, 1); float input is returned as float64 unchanged."""
-    samples = np.asarray(samples)
-    if samples.dtype == np.int16:
-        return samples.astype(np.float64) / 32768.0
-    return samples.astype(np.float64)
+    """int16 samples to floats in [-1, 1) (:func:`audiorepro.audio.to_float`), float64."""
+    return to_float(samples, np.float64)
 
 
 def _seconds(samples, rate):
@@ -491,8 +489,92 @@ def training_not_comparable(metrics, model_settings):
     return out
 
 
+TEST_KEYS = ("test_mse", "baselines.zero.test", "baselines.repeat_last.test")
+
+
+def metrics(variant, protocol, recordings, prepared, history, *, rate, model_settings,
+            training_seconds, test_mse, predictions, paper_size_parameters, record):
+    """The metrics of one trained network (its metrics.json before the training record is
+    merged in): the ``variant`` and its ``protocol``, the scaling, the ``recordings``
+    (:class:`..data.Recordings`, ``rate`` their sample rate) and the pieces and sequences of
+    ``prepared`` (:class:`..data.Prepared`), the learning curve of ``history`` (one dict per
+    epoch), ``test_mse`` (None without a test sequence), the trivial predictors on the same
+    sequences and how the network compares with them, the seconds per epoch
+    (``training_seconds`` over the epochs of ``history``), ``paper_size_parameters``, what is
+    not measured and why, what is not comparable with the original and why (``record``, the
+    training record of :func:`audiorepro.training.training_record`, says the model's size and
+    device; ``model_settings`` is the ``continuation.model`` settings) and N8's intervals over
+    the validation sequences of the network's ``predictions``."""
+    curve = learning_curve_summary(history)
+    table = baselines({s: prepared.inputs_and_targets(s) for s in ("valid", "test")})
+    versus, _ = against_baselines(curve["best_valid"], table)
+    not_measured = curve_not_measured(curve)
+    if test_mse is None:
+        not_measured.update(dict.fromkeys(TEST_KEYS, "the test part holds no whole sequence"))
+    found = {
+        "study": "continuation", "variant": variant, "protocol": protocol,
+        "scaling": prepared.stats,
+        "recordings": recordings.table(rate), "pieces": prepared.piece_records(),
+        "sequences": prepared.counts(), "learning_curve": curve, "test_mse": test_mse,
+        "baselines": table, **versus, "seconds_per_epoch": training_seconds / max(1, len(history)),
+        "paper_size_parameters": paper_size_parameters, "not_measured": not_measured,
+    }
+    # claims whose comparison with the original means nothing here (N3, N4): why
+    found["not_comparable"] = training_not_comparable({**found, **record}, model_settings)
+    # the intervals over the validation sequences that decide N8 with one seed
+    found["sampling_interval"] = valid_sampling_intervals(
+        predictions, *prepared.inputs_and_targets("valid"), versus["best_baseline"])
+    return found
+
+
+def baseline_warning(metrics):
+    """The warning of :func:`against_baselines` for a training metrics dict (None when the
+    network beats the trivial predictors)."""
+    return against_baselines(metrics["learning_curve"]["best_valid"], metrics["baselines"])[1]
+
+
 # the generation file's keys that claims read off the generated audio (N5, N7)
 GENERATION_KEYS = ("drift.drift_second", "drift.mean.spectral_distance")
+
+
+def generated_table(audio, rate, seed_samples, frame, reference_db, n_fft=512):
+    """The per-second table of the generated part of ``audio`` (the seed's ``seed_samples``
+    first, as the generate rule writes it): :func:`per_second` against ``reference_db`` with
+    the :func:`repetition` columns (repetition_db, period) beside, one row per whole second."""
+    table = per_second(audio[seed_samples:], rate, reference_db, n_fft=n_fft)
+    repeats = repetition(audio, rate, seed_samples, frame)
+    table[["repetition_db", "period"]] = repeats[["repetition_db", "period"]].to_numpy()
+    return table
+
+
+def generation_metrics(variant, protocol, generated, ranges, profile, trained, settings, *,
+                       seed_frames, steps, frame, rate, generators, non_finite):
+    """The generation file of one trained network: ``generated`` is the generated audio's
+    :func:`generated_table`; ``ranges`` and ``profile`` the data's (:func:`data_profile`);
+    ``trained`` the network's training metrics; ``settings`` the ``continuation.drift`` ones
+    (measure, consecutive, percentiles). The drift point with the generated level and the mean
+    of each measure, the collapse, what is not measured or not comparable and why, with the
+    sizes (``seed_frames`` and ``steps`` frames of ``frame`` samples at ``rate``), the
+    comparison of the two generators (:func:`..generate.compare_generators`) and how many
+    generated values were not finite."""
+    found = drift(generated, ranges, settings["measure"], settings["consecutive"])
+    found["level_db"] = relative_level_db(generated, profile[profile.active])
+    # how the generated audio sounds, in one number per measure: its mean over the seconds
+    found["mean"] = {name: (float(generated[name].mean()) if len(generated) else None)
+                     for name in MEASURES}
+    collapsed = collapse(generated, level_band(profile), settings["consecutive"])
+    not_comparable = generation_not_comparable(trained, collapsed)
+    not_measured = drift_not_measured(found, settings["percentiles"])
+    not_measured.update({k: v for k, v in not_comparable.items() if k in not_measured})
+    return {
+        "study": "continuation", "variant": variant, "protocol": protocol,
+        "seed_frames": int(seed_frames), "generated_frames": int(steps),
+        "generated_seconds": steps * frame / rate, "seed_samples": int(seed_frames * frame),
+        "drift": found, "collapse": collapsed, "generation_collapsed": collapsed["collapsed"],
+        "collapse_reason": collapsed["reason"], "generators": generators,
+        "non_finite_values": non_finite, "diverged": bool(trained.get("diverged", False)),
+        "not_measured": not_measured, "not_comparable": not_comparable,
+    }
 
 
 def generation_not_comparable(metrics, collapsed):

@@ -1,20 +1,20 @@
 """The continuation study's figures and sound, one function each.
 
-The notebook ``reports/continuation.ipynb`` calls these and saves each figure with
-:func:`audiorepro.plots.save` under its name in :data:`FIGURES`; ``generated.wav`` is written by
-:func:`write_generated`.
+The notebook ``reports/continuation.ipynb`` draws each under its file name in :data:`FIGURES`
+with :class:`audiorepro.plots.Drawer`; ``generated.wav`` is the generate rule's audio, copied
+beside the figures by :func:`copy_generated`.
 """
+
+import shutil
+from pathlib import Path
 
 import numpy as np
 
 from .. import plots  # noqa: F401  (selects matplotlib's Agg backend before pyplot loads)
-from ..audio import write_audio
 from .evaluate import MEASURES
 
 import matplotlib.pyplot as plt  # noqa: E402
 
-FIGURES = ["learning_curves.png", "original_waveform.png", "generated_waveform.png",
-           "generated.wav", "drift.png"]
 LABELS = {"rms": "RMS", "flatness": "spectral flatness",
           "spectral_distance": "spectral distance (dB)"}
 BASELINE_LABELS = {"zero": "predicting zero", "repeat_last": "repeating the last frame"}
@@ -82,7 +82,19 @@ def drift(generated, ranges, drift_second=None, title="generated audio against t
     return fig
 
 
-def write_generated(path, samples_int16, rate):
-    """Write the generated audio (seed first, as the post did) as a 16-bit WAV."""
-    write_audio(path, np.asarray(samples_int16, dtype=np.int16), rate)
+def copy_generated(wav, path):
+    """The generate rule's audio ``wav`` (seed first, as the post did) copied to ``path`` as
+    it is: the original's sound, beside its figures."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(wav, path)
     return path
+
+
+# every file the notebook draws, in its order: {file name: the function that draws it}
+FIGURES = {
+    "learning_curves.png": learning_curves,
+    "original_waveform.png": original_waveform,
+    "generated_waveform.png": generated_waveform,
+    "generated.wav": copy_generated,
+    "drift.png": drift,
+}

@@ -10,13 +10,28 @@ the trained layers' own cells: no copy of the weights).
 Both return the seed followed by the generated frames, shape (n_seed + steps, frame), in the
 network's (normalised) units: ``frames[:n_seed]`` is the seed, ``frames[n_seed:]`` what the
 network made. :func:`audiorepro.continuation.data.to_audio` turns either part back into int16.
+
+:func:`run` is the rule ``continuation_generate``: seeded with the first validation sequence,
+the stateful generation is written as audio, checked against the original's re-run method and
+measured (drift and collapse: :func:`audiorepro.continuation.evaluate.generation_metrics`).
 """
 
+import json
+import logging
+import math
 import time
+from pathlib import Path
 
 import keras
 import numpy as np
 from keras import ops
+
+from ..atomic import write_json
+from ..audio import write_audio
+from ..recordings import write_table
+from . import data, evaluate, model
+
+log = logging.getLogger("audiorepro")
 
 
 def _parts(model):
@@ -116,3 +131,69 @@ def compare_generators(model, seed_frames, steps=50):
             "rerun_seconds": rerun_s, "stateful_seconds": stateful_s,
             "speedup": rerun_s / stateful_s,
             "max_abs_difference": float(np.max(np.abs(rerun - stateful)))}
+
+
+def generated_audio(net, prepared, steps, compare_steps):
+    """Generate ``steps`` frames after the seed (:meth:`..data.Prepared.seed_sequence`) with
+    the state carried, and compare the generators over ``min(compare_steps, steps)`` frames;
+    returns (the seed and the generation as int16 audio, NaN or infinite values written as 0;
+    the seed's frames; the comparison of :func:`compare_generators`; how many generated values
+    were not finite)."""
+    seed = prepared.seed_sequence()
+    frames = generate_stateful(net, seed, steps)
+    check = compare_generators(net, seed, min(compare_steps, steps))
+    non_finite = int(np.sum(~np.isfinite(frames[len(seed):])))
+    return data.to_audio(np.nan_to_num(frames), prepared.stats), len(seed), check, non_finite
+
+
+def log_summary(metrics):
+    """The log's lines on the drift point, the generators and the collapse, and the warnings."""
+    found, check, collapse = metrics["drift"], metrics["generators"], metrics["collapse"]
+    log.info("drift point %s s (%s; measures %s, %d s in a row); generated level %s dB "
+             "against the data's active seconds; stateful generation %.1fx faster than "
+             "re-running, max difference %.2g", found["drift_second"],
+             ", ".join(found["causes"]) or "no drift", ", ".join(found["measure"]),
+             found["consecutive"], "-" if found["level_db"] is None else f"{found['level_db']:.1f}",
+             check["speedup"], check["max_abs_difference"])
+    if collapse["collapsed"]:
+        log.warning("WARNING: %s: the claims on the generated audio are not comparable "
+                    "with the original's", collapse["reason"])
+    else:
+        log.info("generation collapsed: no (%d of %d s repeated, %d faint; median "
+                 "repetition %s dB)", collapse["repeated_seconds"], collapse["seconds"],
+                 collapse["faint_seconds"], "-" if collapse["median_repetition_db"] is None
+                 else f"{collapse['median_repetition_db']:.0f}")
+    if metrics["non_finite_values"]:
+        log.warning("WARNING: %d generated values are NaN or infinite (written as 0)",
+                    metrics["non_finite_values"])
+
+
+def run(job):
+    """The rule ``continuation_generate`` (``job``: its Snakemake job object): the generated
+    audio (the seed first, then the generation, as the post), its per-second measures and the
+    generation file."""
+    p, out, variant = job.params, job.output, job.wildcards.variant
+    m, d = p.model, p.drift
+    keras.utils.set_random_seed(int(job.wildcards.seed))
+    recordings, prepared = data.read_variant(job.input.audio, job.input.table, p.rate, variant,
+                                             m, p.split["fractions"])
+    log.info("%s", recordings.describe(p.rate))
+    trained = json.loads(Path(job.input.metrics).read_text())
+    net = model.load_model(job.input.model, compile=False)
+    steps = math.ceil(p.generation["seconds"] * p.rate / m["frame"])
+    audio, seed_frames, check, non_finite = generated_audio(net, prepared, steps,
+                                                            p.generation["compare_steps"])
+    write_audio(out.wav, audio, p.rate)
+    reference, ranges, profile = evaluate.data_profile(
+        recordings.samples, p.rate, prepared.data_parts(), n_fft=d["n_fft"],
+        percentiles=d["percentiles"])
+    table = evaluate.generated_table(audio, p.rate, seed_frames * m["frame"], m["frame"],
+                                     reference, n_fft=d["n_fft"])
+    write_table(table, out.drift)
+    metrics = evaluate.generation_metrics(
+        variant, prepared.stats["protocol"], table, ranges, profile, trained, d,
+        seed_frames=seed_frames, steps=steps, frame=m["frame"], rate=p.rate, generators=check,
+        non_finite=non_finite)
+    write_json(out.metrics, metrics)
+    log_summary(metrics)
+    return metrics

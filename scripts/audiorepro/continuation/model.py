@@ -138,6 +138,23 @@ def continuation_model(frame, units=600, layers=3, *, cell="lasagne", learning_r
     return model
 
 
+def build(model_cfg, training_cfg):
+    """The compiled network the training rule trains: :func:`continuation_model` of the
+    ``continuation.model`` settings (``frame``, ``units``, ``layers``, ``cell``; ``seq_len`` is
+    not an input shape here: the number of steps stays free, as generation needs) and the
+    ``continuation.training`` ones (``learning_rate``; ``optimizer``, ``rmsprop`` when absent)."""
+    m, t = model_cfg, training_cfg
+    return continuation_model(m["frame"], m["units"], m["layers"], cell=m["cell"],
+                              learning_rate=t["learning_rate"],
+                              optimizer=t.get("optimizer", "rmsprop"))
+
+
+def paper_size_parameters(cell="lasagne"):
+    """The parameters of the original's network (frame 16000, 3 x LSTM(600)) built with
+    ``cell``, by formula (:func:`parameter_breakdown`): what claim N4's timing was measured on."""
+    return parameter_breakdown(16000, 600, 3, cell)["total"]
+
+
 def parameter_breakdown(frame, units=600, layers=3, cell="lasagne"):
     """Parameter count by formula, per layer and in total, without building anything.
 

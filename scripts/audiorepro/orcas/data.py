@@ -1,4 +1,5 @@
-"""orcas data: mu-law targets, the recording-level split, and the truncated-BPTT batch stream.
+"""orcas data: mu-law targets, the recording-level split, the recordings, the scan geometry
+(:class:`Geometry`) and the truncated-BPTT batch stream.
 
 scrynet trained on segments of raw 16-kHz audio: a batch of ``batch_size`` segments from random
 files and offsets; each update feeds ``bptt_steps`` timesteps per segment, a timestep being a
@@ -9,12 +10,14 @@ Here one Keras epoch is one such set of segments.
 """
 
 import struct
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import soundfile
 
+from ..audio import to_float  # noqa: F401 (the scan and the figures read it from here)
 from ..errors import InputError
 
 MU = 127  # scrynet: quantization_channels 128, mu = channels - 1
@@ -79,7 +82,10 @@ def _wav_data_chunk(path):
 def open_recording(path, rate):
     """A mono 16-bit WAV at ``rate`` as a read-only int16 memory map (hour-long tapes stay on disk).
 
-    Raises InputError naming the file when it is not such a WAV or is cut short.
+    The samples are those of :func:`audiorepro.audio.read_audio`, which decodes the whole file
+    into memory instead: a paper-sized run's 128 training tapes of 55 min would take 13.5 GB of
+    memory in each training job, here they stay in the page cache the jobs share. Raises
+    InputError naming the file when it is not such a WAV or is cut short.
     """
     path = Path(path)
     if not path.is_file():
@@ -107,26 +113,40 @@ def load_recordings(paths, rate):
     return {str(p): open_recording(p, rate) for p in paths}
 
 
-def to_float(samples):
-    """int16 samples as float32 in [-1, 1), as soundfile reads them (the network's input scale)."""
-    samples = np.asarray(samples)
-    if samples.dtype == np.int16:
-        return samples.astype(np.float32) / np.float32(32768.0)
-    return samples.astype(np.float32, copy=False)
-
-
 # ---------------------------------------------------------------- scan geometry
-def n_outputs(n_samples, window=16, hop=1, keep_every=16):
-    """How many outputs a scan of ``n_samples`` gives (whole groups of ``keep_every`` steps)."""
-    if n_samples < window:
-        return 0
-    return ((n_samples - window) // hop + 1) // keep_every
+@dataclass(frozen=True)
+class Geometry:
+    """Where a scan's outputs fall: windows of ``window`` samples (``orcas.model.window``)
+    starting every ``hop`` samples (``orcas.scan.hop``), one output kept per ``keep_every``
+    steps (``orcas.scan.keep_every``), at ``rate`` Hz (``orcas.audio.rate``). The defaults are
+    the original's: one output per 16 samples at 16 kHz (see :mod:`audiorepro.orcas.scan`)."""
 
+    window: int = 16
+    hop: int = 1
+    keep_every: int = 16
+    rate: int = 16000
 
-def output_times(n, window=16, hop=1, keep_every=16, rate=16000):
-    """Time (s) of each output: the end of the last window it has read."""
-    steps = (np.arange(n) + 1) * keep_every - 1
-    return (steps * hop + window) / rate
+    @property
+    def samples_per_output(self):
+        """Samples between two kept outputs."""
+        return self.hop * self.keep_every
+
+    @property
+    def outputs_per_second(self):
+        """Kept outputs per second of audio."""
+        return self.rate / (self.hop * self.keep_every)
+
+    def n_outputs(self, n_samples):
+        """How many outputs a scan of ``n_samples`` gives (whole groups of ``keep_every``
+        steps)."""
+        if n_samples < self.window:
+            return 0
+        return ((n_samples - self.window) // self.hop + 1) // self.keep_every
+
+    def output_times(self, n):
+        """Time (s) of each of ``n`` outputs: the end of the last window it has read."""
+        steps = (np.arange(n) + 1) * self.keep_every - 1
+        return (steps * self.hop + self.window) / self.rate
 
 
 # ---------------------------------------------------------------- truncated-BPTT stream

@@ -1,7 +1,8 @@
 """What the original claimed about the units, measured against the annotations (numpy/pandas).
 
 A scan gives, per recording, an array (outputs, units): one row per ``keep_every`` steps (16
-samples by default), output j stamped with the time its last window ends (data.output_times).
+samples by default), output j stamped with the time its last window ends
+(:meth:`audiorepro.orcas.data.Geometry.output_times`).
 Whistle (and speech) presence per output comes from the annotation intervals (the synthetic
 tapes' ground truth, or annotation tables: ``audiorepro.annotations``); each unit's Pearson
 correlation with whistle presence ranks the units by its absolute value (a unit that drops
@@ -17,7 +18,8 @@ from pathlib import PurePosixPath
 import numpy as np
 
 from ..errors import InputError
-from .data import output_times
+from ..stats import auc
+from .data import Geometry
 
 WHISTLE, SPEECH = "whistle", "speech"
 ANNOTATION_COLUMNS = ("file", "kind", "start", "end")
@@ -72,17 +74,16 @@ def inside(times, spans):
     return (i >= 0) & (times < ends[np.maximum(i, 0)])
 
 
-def scan_labels(truth, file, n, *, window=16, hop=1, keep_every=16, rate=16000,
-                kinds=(WHISTLE, SPEECH)):
-    """{kind: bool array (n,)}: whether each of the ``n`` scan outputs of ``file`` lies in a
-    stretch of that kind."""
-    times = output_times(n, window, hop, keep_every, rate)
+def scan_labels(truth, file, n, geometry=Geometry(), kinds=(WHISTLE, SPEECH)):
+    """{kind: bool array (n,)}: whether each of the ``n`` scan outputs of ``file`` (a scan with
+    ``geometry``) lies in a stretch of that kind."""
+    times = geometry.output_times(n)
     return {kind: inside(times, intervals(truth, file, kind)) for kind in kinds}
 
 
-def event_index_ranges(spans, n, *, window=16, hop=1, keep_every=16, rate=16000):
+def event_index_ranges(spans, n, geometry=Geometry()):
     """(k, 2) int array: the scan outputs [first, last + 1) that fall inside each span."""
-    times = output_times(n, window, hop, keep_every, rate)
+    times = geometry.output_times(n)
     spans = np.asarray(spans, float).reshape(-1, 2)
     return np.stack([np.searchsorted(times, spans[:, 0], side="left"),
                      np.searchsorted(times, spans[:, 1], side="left")], axis=1).astype(int)
@@ -131,29 +132,6 @@ def share_above(correlations, threshold):
 
 
 # ---------------------------------------------------------------- ranges: speech against whistles
-def average_ranks(values):
-    """Ranks from 1, ties sharing their average rank."""
-    values = np.asarray(values, float)
-    order = np.argsort(values, kind="stable")
-    _, inverse, counts = np.unique(values[order], return_inverse=True, return_counts=True)
-    last = np.cumsum(counts)
-    average = last - (counts - 1) / 2.0
-    ranks = np.empty(len(values))
-    ranks[order] = average[inverse]
-    return ranks
-
-
-def auc(positive, negative):
-    """Probability that a value from ``positive`` exceeds one from ``negative`` (ties half):
-    the Mann-Whitney statistic scaled to [0, 1]; NaN if either is empty."""
-    positive, negative = np.asarray(positive, float), np.asarray(negative, float)
-    if len(positive) == 0 or len(negative) == 0:
-        return float("nan")
-    ranks = average_ranks(np.concatenate([positive, negative]))
-    n = len(positive)
-    return float((ranks[:n].sum() - n * (n + 1) / 2.0) / (n * len(negative)))
-
-
 def distribution(values):
     """Summary of a unit's values: n, mean, std, min, 5/25/50/75/95th percentiles, max."""
     values = np.asarray(values, float)
@@ -230,9 +208,9 @@ def _labels(scans, truth, files, geometry):
     whistle, speech, events, event_rows, offset = [], [], [], [], 0
     for f in files:
         n = len(scans[f])
-        labels = scan_labels(truth, f, n, **geometry)
+        labels = scan_labels(truth, f, n, geometry)
         spans = intervals(truth, f, WHISTLE)
-        events.append(event_index_ranges(spans, n, **geometry) + offset)
+        events.append(event_index_ranges(spans, n, geometry) + offset)
         event_rows += [(f, float(s), float(e)) for s, e in spans]
         whistle.append(labels[WHISTLE])
         speech.append(labels[SPEECH])
@@ -312,10 +290,11 @@ def _none_for_nan(x):
     return x
 
 
-def network_metrics(scans, truth, *, window=16, hop=1, keep_every=16, rate=16000, threshold=0.3,
-                    top=2, quantile=0.95, smoothing=1):
-    """The claims' measures for one network, from its scans ({recording: (outputs, units)}) and
-    the annotation table ``truth`` (``file, kind, start, end``; it may be empty).
+def metrics(scans, truth, geometry=Geometry(), *, threshold=0.3, top=2, quantile=0.95,
+            smoothing=1):
+    """The claims' measures for one network, from its scans ({recording: (outputs, units)}, made
+    with ``geometry``) and the annotation table ``truth`` (``file, kind, start, end``; it may be
+    empty): the bulk of the scan rule's units.json.
 
     Returns a JSON-ready dict: ``files`` (scanned) and ``annotated_files`` (those measured
     against the annotations), ``activation_std`` (per unit, over every scanned output),
@@ -328,7 +307,6 @@ def network_metrics(scans, truth, *, window=16, hop=1, keep_every=16, rate=16000
     key: why it is null}). NaN becomes None.
     """
     check_annotations(truth)
-    geometry = dict(window=window, hop=hop, keep_every=keep_every, rate=rate)
     files = sorted(scans)
     units = int(np.asarray(scans[files[0]]).shape[-1]) if files else 0
     measured = [f for f in files if annotated(truth, f)]

@@ -1,4 +1,9 @@
-"""The orcas figures and unit tracks (each figure function returns a matplotlib Figure)."""
+"""The orcas figures and unit tracks (each figure function returns a matplotlib Figure).
+
+The notebook ``reports/orcas.ipynb`` draws each figure under its name in :data:`FIGURES` through
+:class:`audiorepro.plots.Drawer`; the rule file and the tests read the same names. The unit
+tracks (:func:`activation_wav_names`) are written beside them by :func:`write_activation_wavs`.
+"""
 
 import textwrap
 from pathlib import Path
@@ -9,10 +14,8 @@ from .. import plots
 from ..audio import to_int16, write_audio
 from ..errors import InputError
 from ..synth import stft_power
-from .data import output_times
+from .data import Geometry, to_float
 from .evaluate import intervals
-
-FIGURES = ["whistles.png", "loss_curves.png", "unit_whistle_correlation.png"]
 
 
 def activation_wav_names(k):
@@ -51,8 +54,7 @@ def write_activation_wavs(out_dir, activations, ranking, k, outputs_per_second, 
 
 def _spectrogram(ax, audio, rate, max_hz, n_fft=512):
     hop = n_fft // 4
-    raw = np.asarray(audio)
-    audio = raw / 32768.0 if raw.dtype == np.int16 else raw.astype(float)
+    audio = to_float(audio, np.float64)
     power = stft_power(audio, n_fft, hop)
     db = 10 * np.log10(power.T + 1e-12)
     top = min(max_hz, rate / 2)
@@ -72,13 +74,14 @@ def shown_name(name, names=None):
     return str((names or {}).get(str(name), name)).replace("$", r"\$")
 
 
-def stretch(audio, activations, units, truth, file, start, end, title=None, *, window=16, hop=1,
-            keep_every=16, rate=16000):
+def stretch(audio, activations, units, truth, file, start, end, title=None,
+            geometry=Geometry()):
     """One column of :func:`whistles_figure`: the audio of ``file`` (its whole 1-D samples) and
-    its scan (``activations``, (outputs, units)) cut to [start, end) seconds, the tracks of
-    ``units``, and the whistles of the annotations ``truth`` inside (None: no annotations, no
-    whistle), in seconds from ``start``."""
-    times = output_times(len(activations), window, hop, keep_every, rate)
+    its scan (``activations``, (outputs, units), made with ``geometry``) cut to [start, end)
+    seconds, the tracks of ``units``, and the whistles of the annotations ``truth`` inside
+    (None: no annotations, no whistle), in seconds from ``start``."""
+    rate = geometry.rate
+    times = geometry.output_times(len(activations))
     chosen = (times >= start) & (times < end)
     spans = intervals(truth, file, "whistle") if truth is not None else []
     if title is None:
@@ -176,15 +179,15 @@ def correlation_figure(correlations, threshold=None, highlight=None, spread=None
     return fig
 
 
-def figure_stretches(scans, truth, open_audio, units, seconds, rate=16000, window=16, hop=1,
-                     keep_every=16, names=None):
+def figure_stretches(scans, truth, open_audio, units, seconds, geometry=Geometry(), names=None):
     """The columns of the whistles figure, each ``seconds`` long with the tracks of ``units``:
     the stretch of a held-out recording with whistles, no speech, and background on both sides
     (its first and last quarter free of whistles where a recording has such a stretch: a unit
     is seen responding against background), and, where the held-out recordings have speech
     annotated, the one most full of speech and free of whistles (none without: a background
     column would not be speech). ``scans``: {recording: (outputs, units)};
-    ``open_audio(recording)`` returns its samples; ``names`` (:func:`shown_name`) for titles."""
+    ``open_audio(recording)`` returns its samples; ``geometry``: the scans' (and the audio's
+    rate); ``names`` (:func:`shown_name`) for titles."""
     from .evaluate import intervals, pick_stretch
 
     kinds = [("whistle", "speech", seconds / 4)]
@@ -195,31 +198,31 @@ def figure_stretches(scans, truth, open_audio, units, seconds, rate=16000, windo
         best = None
         for name in sorted(scans):
             audio = open_audio(name)
-            start, end, key = pick_stretch(truth, name, kind, seconds, len(audio) / rate,
-                                           avoid=(other,), margin=margin, with_key=True)
+            start, end, key = pick_stretch(truth, name, kind, seconds,
+                                           len(audio) / geometry.rate, avoid=(other,),
+                                           margin=margin, with_key=True)
             if best is None or key > best[0]:
                 best = (key, name, start, end, audio)
         _, name, start, end, audio = best
         columns.append(stretch(audio, scans[name], units, truth, name, start, end,
                                title=f"{kind}: {shown_name(name, names)} {start:.1f}-{end:.1f} s",
-                               window=window, hop=hop, keep_every=keep_every, rate=rate))
+                               geometry=geometry))
     return columns
 
 
-def activity_stretches(scans, open_audio, units, seconds, rate=16000, window=16, hop=1,
-                       keep_every=16, names=None):
+def activity_stretches(scans, open_audio, units, seconds, geometry=Geometry(), names=None):
     """Without annotations, the two columns of the whistles figure: the ``seconds``-long
     stretches of the held-out recordings where the first of ``units`` is highest and lowest on
     average, each with the tracks of ``units`` (no whistle marked). Arguments as
     :func:`figure_stretches`."""
-    per_second = rate / (hop * keep_every)
+    per_second = geometry.outputs_per_second
     width = max(int(round(seconds * per_second)), 1)
     found = {}  # "highest"/"lowest": (mean, name, start, end)
     for name in sorted(scans):
         track = np.asarray(scans[name], float)[:, units[0]]
         if len(track) == 0:
             continue
-        times = output_times(len(track), window, hop, keep_every, rate)
+        times = geometry.output_times(len(track))
         w = min(width, len(track))
         total = np.concatenate([[0.0], np.cumsum(track)])
         means = (total[w:] - total[:-w]) / w
@@ -237,30 +240,38 @@ def activity_stretches(scans, open_audio, units, seconds, rate=16000, window=16,
         columns.append(stretch(open_audio(name), scans[name], units, None, name, start, end,
                                title=f"unit {units[0]} {side}: {shown_name(name, names)} "
                                      f"{start:.1f}-{end:.1f} s",
-                               window=window, hop=hop, keep_every=keep_every, rate=rate))
+                               geometry=geometry))
     return columns
 
 
-def whistles_columns(network, metrics, scans, truth, open_audio, seconds, rate=16000,
-                     names=None, **geometry):
+def whistles_columns(network, metrics, scans, truth, open_audio, seconds, geometry=Geometry(),
+                     names=None):
     """Everything :func:`whistles_figure` needs for ``network``'s first two ranked units:
     (columns, unit labels, title). With whistle annotations, the stretches of
     :func:`figure_stretches` (whistles shaded; a title saying so when no speech is annotated);
     without, the stretches where the first unit is highest and lowest, nothing marked, and a
-    title that says there are no annotations. ``names``: {wav: file} (:func:`shown_name`)."""
+    title that says there are no annotations. ``geometry``: the scans'; ``names``: {wav: file}
+    (:func:`shown_name`)."""
     units = metrics["ranking"][:2]
     if metrics.get("best_unit") is not None:
-        columns = figure_stretches(scans, truth, open_audio, units, seconds, rate, names=names,
-                                   **geometry)
+        columns = figure_stretches(scans, truth, open_audio, units, seconds, geometry, names)
         labels = [f"{network} unit {u}\nr = {metrics['correlations'][u]:.2f}" for u in units]
         title = None if len(columns) > 1 else (
             "no speech annotated in the held-out recordings: no speech column; the whistles "
             "against the background around them")
         return columns, labels, title
-    columns = activity_stretches(scans, open_audio, units, seconds, rate, names=names,
-                                 **geometry)
+    columns = activity_stretches(scans, open_audio, units, seconds, geometry, names)
     labels = [f"{network} unit {u}\nstd = {metrics['activation_std'][u]:.3g}" for u in units]
     why = metrics.get("not_measured", {}).get("best_unit", "no annotations")
     why = "no annotations" if why.startswith("no annotations") else f"no annotations to use: {why}"
     title = f"{why}; nothing marked, {network} units ranked by activation variance"
     return columns, labels, textwrap.fill(title, 110)
+
+
+# the notebook's figures, by file name, in the order it draws them (the unit tracks, written by
+# write_activation_wavs, are outputs beside them)
+FIGURES = {
+    "whistles.png": whistles_figure,
+    "loss_curves.png": loss_curves_figure,
+    "unit_whistle_correlation.png": correlation_figure,
+}

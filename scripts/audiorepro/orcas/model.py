@@ -69,6 +69,30 @@ def baseline_model(window=16, hidden=(512,), classes=128, batch_size=None, learn
     return _compile(model, learning_rate, jit_compile)
 
 
+BUILDERS = {"lstm": lstm_model, "baseline": baseline_model}
+
+
+def build(model_cfg, training_cfg):
+    """The network the training rule trains and the benchmarks time, compiled: stateful, for
+    batches of ``training_cfg["batch_size"]``, XLA off (it makes this CPU training slower).
+
+    ``model_cfg`` is ``orcas.model`` (``window``, ``units``, ``hidden``, ``classes``) plus the
+    key ``network``: ``"lstm"`` (:func:`lstm_model`) or ``"baseline"`` (:func:`baseline_model`,
+    which has no ``units``), the rule's wildcard. ``training_cfg`` is ``orcas.training`` with its
+    seed, of which ``batch_size``, ``learning_rate`` and ``seed`` are read.
+    """
+    network = model_cfg["network"]
+    if network not in BUILDERS:
+        raise ValueError(f"orcas network {network!r}: expected one of {', '.join(BUILDERS)}")
+    sizes = dict(window=model_cfg["window"], hidden=model_cfg["hidden"],
+                 classes=model_cfg["classes"])
+    if network == "lstm":
+        sizes["units"] = model_cfg["units"]
+    return BUILDERS[network](**sizes, batch_size=training_cfg["batch_size"],
+                             learning_rate=training_cfg["learning_rate"],
+                             seed=training_cfg["seed"], jit_compile=False)
+
+
 def has_lstm(model):
     """True for :func:`lstm_model` networks, False for the baseline."""
     return any(isinstance(layer, layers.LSTM) for layer in model.layers)

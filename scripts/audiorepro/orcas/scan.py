@@ -11,20 +11,36 @@ The step-by-step scan is a Python loop over those 16-step calls, as the original
 cuts the recording into many chunks that run side by side as one batch; each chunk starts
 ``warmup_steps`` before the stretch it reports, so that its state, started from zero, has
 forgotten that start by then (the first chunk starts at the recording's start and is exact).
+Where the windows fall is one :class:`Geometry` (``window``, ``hop``, ``keep_every``, ``rate``).
+
+:func:`run` is the rule ``orcas_scan``: the held-out recordings scanned, the scan's speed
+against the step-by-step loop, the unit measures (:func:`audiorepro.orcas.evaluate.metrics`).
 """
+
+import json
+import logging
+import time
+from pathlib import Path
 
 import keras
 import numpy as np
+import pandas as pd
 
-from .data import n_outputs, to_float
+from ..atomic import atomic_path, write_json
+from ..training import loss_summary
+from . import data, evaluate
+from .data import Geometry, to_float
 from .model import has_lstm, n_units, unit_reader
 
+log = logging.getLogger("audiorepro")
 
-def _chunk_windows(audio, first, n_chunks, stretch, n_steps, window, hop):
+
+def _chunk_windows(audio, first, n_chunks, stretch, n_steps, geometry):
     """(n_chunks, n_steps, window) float32: chunk i's windows for steps i * stretch + first on.
 
     ``audio`` must be long enough (zero-padded by the caller); one strided view, one copy.
     """
+    window, hop = geometry.window, geometry.hop
     item = audio.strides[0]
     view = np.lib.stride_tricks.as_strided(
         audio[first * hop:], shape=(n_chunks, n_steps, window),
@@ -40,9 +56,10 @@ def _compiled(model):
     return model
 
 
-def make_scanner(model, *, window=16, hop=1, keep_every=16, warmup_steps=1024, chunks=32,
-                 piece_steps=4096, min_stretch=4, threads=2):
-    """A function ``scan(samples) -> (n_outputs, units) float32`` for ``model`` (see module doc).
+def make_scanner(model, geometry=Geometry(), *, warmup_steps=1024, chunks=32, piece_steps=4096,
+                 min_stretch=4, threads=2):
+    """A function ``scan(samples) -> (n_outputs, units) float32`` for ``model`` read with
+    ``geometry`` (see module doc; its ``rate`` is not used here).
 
     ``chunks``: at most this many stretches run side by side, each at least ``min_stretch``
     warm-ups long so that warm-up costs at most 1 / min_stretch extra; ``warmup_steps`` (rounded
@@ -55,7 +72,8 @@ def make_scanner(model, *, window=16, hop=1, keep_every=16, warmup_steps=1024, c
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    keep = int(keep_every)
+    window, hop = geometry.window, geometry.hop
+    keep = int(geometry.keep_every)
     units = n_units(model)
     warm = -(-int(warmup_steps) // keep) * keep
     piece = max(keep, int(piece_steps) // keep * keep)
@@ -76,7 +94,7 @@ def make_scanner(model, *, window=16, hop=1, keep_every=16, warmup_steps=1024, c
 
     def scan(samples):
         audio = to_float(samples)
-        n_out = n_outputs(len(audio), window, hop, keep)
+        n_out = geometry.n_outputs(len(audio))
         if n_out == 0:
             return np.zeros((0, units), np.float32)
         if not lstm:
@@ -107,7 +125,7 @@ def make_scanner(model, *, window=16, hop=1, keep_every=16, warmup_steps=1024, c
             keep_from = np.where(chunk == 0, 0, warm // keep)
             for call in range(calls):
                 x = _chunk_windows(audio, group * size * stretch + call * piece, size, stretch,
-                                   piece, window, hop)
+                                   piece, geometry)
                 y, h, c = reader.predict_on_batch([x, h, c])
                 # chunk 0 keeps everything it computes, the others what follows their warm-up
                 local = (call * piece) // keep + np.arange(piece // keep)[None, :]
@@ -125,18 +143,19 @@ def make_scanner(model, *, window=16, hop=1, keep_every=16, warmup_steps=1024, c
     return scan
 
 
-def scan_units(model, samples, **kwargs):
+def scan_units(model, samples, geometry=Geometry(), **kwargs):
     """Every unit's output over a recording: (n_outputs, units) float32, one row per
     ``keep_every`` steps (per 16 samples with the defaults). See :func:`make_scanner`."""
-    return make_scanner(model, **kwargs)(samples)
+    return make_scanner(model, geometry, **kwargs)(samples)
 
 
-def scan_units_stepwise(model, samples, *, window=16, hop=1, keep_every=16):
+def scan_units_stepwise(model, samples, geometry=Geometry()):
     """The original's scan: a Python loop of one call per ``keep_every`` steps, batch 1, the
     state carried; returns what :func:`scan_units` returns."""
-    keep = int(keep_every)
+    window, hop = geometry.window, geometry.hop
+    keep = int(geometry.keep_every)
     audio = to_float(samples)
-    n_out = n_outputs(len(audio), window, hop, keep)
+    n_out = geometry.n_outputs(len(audio))
     units = n_units(model)
     out = np.zeros((n_out, units), np.float32)
     lstm = has_lstm(model)
@@ -152,3 +171,76 @@ def scan_units_stepwise(model, samples, *, window=16, hop=1, keep_every=16):
         else:
             out[j] = reader.predict_on_batch(x)[0, -1]
     return out
+
+
+# ---------------------------------------------------------------- the rule orcas_scan
+def heldout_recordings(split_table, audio_dir, rate):
+    """The held-out recordings of the split table: ({path: int16 samples}, {path: name
+    relative to ``audio_dir``}), in the table's order (the scans are keyed by that name)."""
+    split = pd.read_csv(split_table)
+    held = split[split.split == "heldout"]
+    recordings = data.load_recordings([Path(audio_dir) / w for w in held.wav], rate)
+    return recordings, dict(zip(recordings, held.wav))
+
+
+def timed_scans(scanner, recordings, names):
+    """({name: scan} of every recording, the wall seconds they took)."""
+    started = time.perf_counter()
+    scans = {names[path]: scanner(samples) for path, samples in recordings.items()}
+    return scans, time.perf_counter() - started
+
+
+def stepwise_realtime(net, samples, geometry, seconds=2):
+    """Audio seconds per wall second of the original's loop (:func:`scan_units_stepwise`) on
+    the first ``seconds`` of ``samples`` (it runs at about 1x real time)."""
+    excerpt = samples[: seconds * geometry.rate]
+    started = time.perf_counter()
+    scan_units_stepwise(net, excerpt, geometry)
+    return (len(excerpt) / geometry.rate) / (time.perf_counter() - started)
+
+
+def write_scans(path, scans):
+    """Every recording's scan into one ``.npz`` (keyed by recording name), atomically."""
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as f:
+            np.savez(f, **scans)
+
+
+def _log_units(network, metrics, threshold):
+    if metrics["best_unit"] is None:
+        log.info("%s: whistle units not measured (%s); units ranked by activation variance",
+                 network, metrics["not_measured"]["best_unit"])
+    else:
+        log.info("%s: best unit %s r = %.3f; %.0f%% of units above %.2f", network,
+                 metrics["best_unit"], metrics["best_r"], 100 * metrics["share_above_threshold"],
+                 threshold)
+
+
+def run(job):
+    """The rule ``orcas_scan`` (``job``: its Snakemake job object): the trained network run over
+    every held-out recording, every unit's track kept (``scans``); the units measured against
+    the annotations, the training's loss and the scan's speed (``metrics``, units.json)."""
+    p, out, network = job.params, job.output, job.wildcards.network
+    s, e = p.scan, p.evaluation
+    geometry = Geometry(p.model["window"], s["hop"], s["keep_every"], p.rate)
+    net = keras.saving.load_model(job.input.model, compile=False)
+    recordings, names = heldout_recordings(job.input.split, job.input.audio, p.rate)
+    scanner = make_scanner(net, geometry, warmup_steps=s["warmup_steps"], chunks=s["chunks"])
+    scans, seconds = timed_scans(scanner, recordings, names)
+    audio_seconds = sum(len(x) for x in recordings.values()) / p.rate
+    stepwise = stepwise_realtime(net, next(iter(recordings.values())), geometry)
+    table = evaluate.check_annotations(pd.read_csv(job.input.annotations), job.input.annotations)
+    metrics = evaluate.metrics(scans, table, geometry, threshold=e["threshold"],
+                               top=e["top_units"], quantile=e["detection_quantile"])
+    trained = json.loads(Path(job.input.training).read_text())
+    history = pd.read_csv(job.input.history)
+    write_scans(out.scans, scans)
+    write_json(out.metrics, {
+        "study": "orcas", "network": network, **metrics,
+        "annotations": p.annotations, "diverged": bool(trained.get("diverged", False)),
+        "loss": loss_summary(history),
+        "scan_audio_seconds": audio_seconds, "scan_seconds": seconds,
+        "scan_realtime": audio_seconds / seconds, "stepwise_realtime": stepwise,
+    })
+    _log_units(network, metrics, e["threshold"])
+    log.info("scan %.0fx real time (step by step %.1fx)", audio_seconds / seconds, stepwise)

@@ -28,11 +28,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..audio import to_float
 from ..errors import InputError
 
 PAD_MODES = ("random_per_gap", "random_constant", "fixed")
 PROTOCOLS = ("original", "clean")
-SCALE = 1.0 / 32768.0  # int16 to float in [-1, 1)
 
 
 # --- the songs ------------------------------------------------------------------------------------
@@ -223,7 +223,7 @@ def cut(songs, draws, rows=None, dtype=np.float32):
     starts += songs.offsets[draws.song][:, None]
     windows = np.lib.stride_tricks.sliding_window_view(songs.samples, draws.chunk_len)
     x = windows[starts]  # copies only the chunks: no (samples, n, chunk_len) index array
-    x = x.astype(dtype) * dtype(SCALE) if songs.samples.dtype == np.int16 else x.astype(dtype)
+    x = to_float(x, dtype)
     return x, draws.label.copy()
 
 

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..replicates import wilson
+from ..stats import wilson
 
 GRID_KEYS = ["dataset", "sample_length", "n_chunks", "pad_mode", "encoding", "protocol"]
 METRIC_KEYS = ["accuracy", "ci_low", "ci_high", "chance", "above_chance",
@@ -66,9 +66,10 @@ def sorting_metrics(probabilities, labels, confidence=0.95):
     }
 
 
-def run_metrics(point, probabilities, labels, **extra):
-    """The metrics dict of one grid run: ``point`` (a dict holding every GRID_KEYS entry), then
-    :func:`sorting_metrics`, then ``extra`` (seconds, epochs, device, split counts, ...)."""
+def metrics(point, probabilities, labels, **extra):
+    """The metrics dict of one grid run (its metrics.json before the training record is merged
+    in): ``point`` (a dict holding every GRID_KEYS entry), then :func:`sorting_metrics`, then
+    ``extra`` (the run's name, seeds, sample and split counts, ...)."""
     missing = [k for k in GRID_KEYS if k not in point]
     if missing:
         raise InputError("grid point", f"lacks {', '.join(missing)}")
@@ -80,12 +81,12 @@ def per_seed_table(metrics_dicts):
     keys, then any other scalar keys. Raises InputError for a run missing a key or a grid point
     given twice with the same seed."""
     rows = []
-    for i, metrics in enumerate(metrics_dicts):
-        missing = [k for k in GRID_KEYS + METRIC_KEYS if k not in metrics]
+    for i, run in enumerate(metrics_dicts):
+        missing = [k for k in GRID_KEYS + METRIC_KEYS if k not in run]
         if missing:
-            where = metrics.get("run", f"run {i}")
+            where = run.get("run", f"run {i}")
             raise InputError(where, f"metrics lack {', '.join(missing)}")
-        rows.append({"seed": 0, **{k: v for k, v in metrics.items() if np.isscalar(v) or v is None}})
+        rows.append({"seed": 0, **{k: v for k, v in run.items() if np.isscalar(v) or v is None}})
     if not rows:
         raise InputError("metrics", "no runs to collect")
     table = pd.DataFrame(rows)
@@ -100,10 +101,10 @@ def per_seed_table(metrics_dicts):
 def collect(metrics_dicts):
     """One row per grid point, its seed replicates summed up: the grid keys, then accuracy (the
     mean over seeds), ci_low/ci_high (the 95 % interval over seeds, widened to at least one
-    seed's Wilson interval: :func:`audiorepro.replicates.proportion_interval`), chance,
+    seed's Wilson interval: :func:`audiorepro.stats.proportion_interval`), chance,
     above_chance (ci_low > chance), ..., seeds, accuracy_sd, accuracy_seeds (each seed's), then
     the means of other numbers. Sorted by the grid keys. See :func:`per_seed_table`."""
-    from ..replicates import proportion_interval
+    from ..stats import proportion_interval
 
     runs = per_seed_table(metrics_dicts)
     rows = []

@@ -1,27 +1,27 @@
 """Every figure and sound of "Sorting Audio", one function each.
 
-Figures return a matplotlib Figure (save with ``audiorepro.plots.save``); sounds return int16
-samples and leave writing to ``audiorepro.audio.write_mp3``. ``FIGURES`` lists the output names
-in the order the notebook makes them.
+``FIGURES`` maps each output file to the function that draws it, in the order the notebook
+draws them (through ``audiorepro.plots.Drawer``; the rules read the same names). Figures return
+a matplotlib Figure; a sound's function takes ``path`` and writes its mp3 there
+(``audiorepro.audio.write_mp3``) from the int16 samples of :func:`shuffled_unshuffled` or
+:func:`excerpt`.
 """
 
 import numpy as np
 
 from .. import plots  # noqa: F401  (selects the Agg backend before pyplot is imported)
 import matplotlib.pyplot as plt  # noqa: E402
-from ..audio import to_int16
+from ..audio import to_float, to_int16, write_mp3
 from ..errors import InputError
 from . import data
 from .synth import tone_period
 
-FIGURES = ["jigsaw_sampling.png", "sin_wave.png", "shuffled.mp3", "unshuffled.mp3", "static.mp3",
-           "tone.mp3", "grid_accuracy.png", "controls.png"]
 COLOURS = plt.get_cmap("tab10").colors
 
 
 def _as_float(x):
     x = np.asarray(x)
-    return x.astype(float) * data.SCALE if x.dtype == np.int16 else x.astype(float)
+    return to_float(x, np.float64)
 
 
 def jigsaw_sampling(songs, *, chunk_len, pad_range, n_chunks=3, pad_mode="random_per_gap", seed=0,
@@ -111,6 +111,27 @@ def excerpt(signal, rate, seconds, start=0.0):
     return x.copy() if x.dtype == np.int16 else to_int16(x)
 
 
+def shuffled(song, rate, n_chunks=20, chunk_seconds=0.2, pad_seconds=0.005, seed=0, *, path):
+    """shuffled.mp3: the listening example's chunks in shuffled order
+    (:func:`shuffled_unshuffled`), written to ``path``."""
+    samples, _ = shuffled_unshuffled(song, rate, n_chunks, chunk_seconds, pad_seconds, seed)
+    write_mp3(path, samples, rate)
+    return path
+
+
+def unshuffled(song, rate, n_chunks=20, chunk_seconds=0.2, pad_seconds=0.005, seed=0, *, path):
+    """unshuffled.mp3: the same chunks as :func:`shuffled`, put back in song order."""
+    _, samples = shuffled_unshuffled(song, rate, n_chunks, chunk_seconds, pad_seconds, seed)
+    write_mp3(path, samples, rate)
+    return path
+
+
+def excerpt_mp3(signal, rate, seconds, start=0.0, *, path):
+    """static.mp3 and tone.mp3: :func:`excerpt` of a control signal, written to ``path``."""
+    write_mp3(path, excerpt(signal, rate, seconds, start), rate)
+    return path
+
+
 def _errorbars(ax, x, rows, **style):
     yerr = np.vstack([rows.accuracy - rows.ci_low, rows.ci_high - rows.accuracy])
     ax.errorbar(x, rows.accuracy, yerr=yerr, marker="o", markersize=4, capsize=3, **style)
@@ -175,3 +196,15 @@ def controls(table, datasets=("noise", "tone", "sine")):
     axes[0][0].set_ylabel("per-place accuracy (dashed: chance)")
     fig.tight_layout()
     return fig
+
+
+FIGURES = {
+    "jigsaw_sampling.png": jigsaw_sampling,
+    "sin_wave.png": sin_wave,
+    "shuffled.mp3": shuffled,
+    "unshuffled.mp3": unshuffled,
+    "static.mp3": excerpt_mp3,
+    "tone.mp3": excerpt_mp3,
+    "grid_accuracy.png": grid_accuracy,
+    "controls.png": controls,
+}

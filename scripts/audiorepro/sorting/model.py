@@ -13,6 +13,9 @@ n chunks::
 
     (L + 1) h1 + (h1 + 1) h2 + (h2 + 1) e + (n e + 1) s1 + (s1 + 1) s2 + (s2 + 1) s3
     + (s3 + 1) n^2 + 4 (h1 + h2 + e + s1 + s2 + s3)       [without batch norm: drop the last term]
+
+:func:`build` is the one mapping from settings to the model (the training rule and
+``scripts/bench_models.py`` call it); :func:`sorter_model` is the same model by arguments.
 """
 
 import keras
@@ -65,6 +68,30 @@ def sorter_model(n_chunks, chunk_len, encoding, encoder_hidden=(1000, 1000),
                                                  name="permutation_accuracy")],
     )
     return model
+
+
+# What build() reads from its model settings: the config's ``sorting.model`` (learning rate
+# included) and the grid point's input shape.
+MODEL_KEYS = ("n_chunks", "chunk_len", "encoding", "encoder_hidden", "sorter_hidden", "batch_norm",
+              "learning_rate")
+
+
+def build(model_cfg, training_cfg=None):
+    """The compiled sorter of one grid point (:func:`sorter_model`) from its settings.
+
+    ``model_cfg``: the config's ``sorting.model`` (``encoder_hidden``, ``sorter_hidden``,
+    ``batch_norm``, ``learning_rate``) plus the grid point's input shape: ``n_chunks`` and
+    ``encoding`` (the point's own) and ``chunk_len``, the point's ``sample_length`` in samples
+    at the study's rate (``data.samples_of(sample_length, rate)``). Other keys are ignored.
+    ``training_cfg`` (``sorting.training``: batch size, epochs, seed) is not read: this study
+    keeps its learning rate under ``model``. A missing key is a ValueError naming it.
+    """
+    missing = [k for k in MODEL_KEYS if k not in model_cfg]
+    if missing:
+        raise ValueError(f"sorting model settings lack {', '.join(missing)}")
+    return sorter_model(model_cfg["n_chunks"], model_cfg["chunk_len"], model_cfg["encoding"],
+                        model_cfg["encoder_hidden"], model_cfg["sorter_hidden"],
+                        model_cfg["batch_norm"], model_cfg["learning_rate"])
 
 
 def encoder_of(model):

@@ -20,11 +20,11 @@ CHANCE_TOLERANCE = 0.1
 
 def seed_difference(a, b):
     """The mean skill of runs ``a`` minus that of runs ``b`` (per-seed tables), per seed, and
-    its summary over seeds (audiorepro.replicates.summary); None without both in some seed.
+    its summary over seeds (audiorepro.stats.summary); None without both in some seed.
     With one seed there is no interval over seeds: the summary then carries ``sampling``, the
     interval of that seed's difference over its runs' validation samples
     (:func:`sampling_difference`)."""
-    from ..replicates import summary
+    from ..stats import summary
 
     shared = sorted(set(a.seed) & set(b.seed))
     diffs = [a[a.seed == seed].skill.mean() - b[b.seed == seed].skill.mean() for seed in shared]

@@ -139,6 +139,21 @@ def stratified_split(frame, train_fraction, seed):
     return _check_split(split, "stratified", train_fraction)
 
 
+def protocol_split(protocol, clips, settings):
+    """The split table of ``protocol`` (``digits``: :func:`digits_head_tail_split`;
+    ``stratified``: :func:`stratified_split` seeded with ``settings["seed"]``) of the rendered
+    clips (``clip_name, label, row``), with ``settings["train_fraction"]`` (``whales.split``)
+    training; each clip keeps its ``row`` in the packed images."""
+    fraction = settings["train_fraction"]
+    if protocol == "digits":
+        table = digits_head_tail_split(clips, fraction)
+    elif protocol == "stratified":
+        table = stratified_split(clips, fraction, settings["seed"])
+    else:
+        raise ValueError(f"unknown whales protocol {protocol!r}: digits or stratified")
+    return table.assign(row=clips["row"].to_numpy())
+
+
 def class_counts(split_frame):
     """Clips per split (rows: train, validation) and class (columns: 0, 1), for the histogram."""
     counts = pd.crosstab(split_frame["split"], split_frame["label"])

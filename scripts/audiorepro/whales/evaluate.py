@@ -4,15 +4,8 @@ import numpy as np
 import pandas as pd
 from sklearn import metrics as sk
 
+from ..stats import roc_auc
 from .data import CLASSES
-
-
-def roc_auc(y_true, score):
-    """Area under the ROC curve (scikit-learn); NaN when only one class is present."""
-    y_true = np.asarray(y_true).astype(int)
-    if len(np.unique(y_true)) < 2:
-        return float("nan")
-    return float(sk.roc_auc_score(y_true, np.asarray(score, np.float64)))
 
 
 def roc_curve(y_true, score):
@@ -61,9 +54,14 @@ def sweep_table(variants, runs, histories):
     } for v, r, h in zip(variants, runs, histories)])
 
 
-def run_metrics(protocol, net, rate, history, monitor, predictions, clips):
+def metrics(protocol, net, rate, history, monitor, predictions, clips):
     """A sweep member's metrics: what DIGITS' model list showed (the last epoch's validation
-    numbers), the best epoch, and the saved (best-validation) model on the validation clips."""
+    numbers), the best epoch, and the saved (best-validation) model on the validation clips.
+
+    ``rate`` is the rule's wildcard (a str: the variant's name keeps its spelling),
+    ``history`` the fit's epochs (list of dicts or a frame) with ``monitor`` the validation
+    accuracy's column, ``predictions`` the frame ``clip_name, label, probability`` and
+    ``clips`` the clip counts ({"train": n, "validation": n})."""
     history = pd.DataFrame(history)
     accuracy = history[monitor]
     loss = history["val_main_loss" if "val_main_loss" in history else "val_loss"]

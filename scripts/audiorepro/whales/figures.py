@@ -1,19 +1,19 @@
 """Every figure of "Using DIGITS with audio data", one function each, plus the ROC curves.
 
-The notebook ``reports/whales.ipynb`` calls these and saves each under its name in ``FIGURES``,
-which the rule file and the tests read too. ``lr_sweep.csv`` (the model list as a table) is made
-by the rule ``whales_sweep`` from every sweep member's metrics, before the notebook runs.
+The notebook ``reports/whales.ipynb`` draws each under its name in :data:`FIGURES` through
+:class:`audiorepro.plots.Drawer`; the rule file and the tests read the same names.
+``lr_sweep.csv`` (:data:`SWEEP_TABLE`, the model list as a table) is made by the rule
+``whales_sweep`` from every sweep member's metrics, before the notebook runs.
 """
 
 import matplotlib.image as mpimg
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .evaluate import roc_auc, roc_curve
+from ..stats import roc_auc
+from .evaluate import roc_curve
 from .spectrogram import NFFT, NOVERLAP
 
-FIGURES = ["train4_specgram.png", "train4.png", "train6.png", "class_histogram.png",
-           "baseline_accuracy.png", "model_list.png", "roc.png"]
 SWEEP_TABLE = "lr_sweep.csv"
 NAMES = {0: "not-whale", 1: "whale"}
 
@@ -100,3 +100,15 @@ def roc(predictions, protocol):
            title=f"ROC, validation ({protocol} split)")
     ax.legend(loc="lower right")
     return fig
+
+
+# the original's file names, in the order the notebook draws them
+FIGURES = {
+    "train4_specgram.png": clip_specgram,
+    "train4.png": network_image,
+    "train6.png": network_image,
+    "class_histogram.png": class_histogram,
+    "baseline_accuracy.png": baseline_accuracy,
+    "model_list.png": model_list,
+    "roc.png": roc,
+}

@@ -5,6 +5,9 @@ the edge), LRN divides alpha by the window size, AlexNet's conv2/4/5 are two-gro
 and the weight fillers are the prototxt's (AlexNet: Gaussian; GoogLeNet: Xavier). As the study
 notes say, images are 256x256 with no crop: DIGITS' prototxts also crop (227 / 224) and mirror
 while training, which is not done here, so fc6 sees 7x7 maps instead of 6x6.
+
+:func:`build` is the one mapping from the study's settings to the compiled network that the
+training rule trains and the benchmarks time.
 """
 
 import math
@@ -12,6 +15,8 @@ import math
 import keras
 import numpy as np
 from keras import ops
+
+from . import solver
 
 
 # --- Caffe's layers in Keras ---------------------------------------------------------------
@@ -227,3 +232,36 @@ def main_output(model):
     if not isinstance(model.output, (list, tuple)):
         return model
     return keras.Model(model.input, model.get_layer("main").output, name=f"{model.name}_main")
+
+
+# --- the study's model from its settings ------------------------------------------------------
+
+NETWORKS = {"alexnet": alexnet, "googlenet": googlenet}
+
+
+def build(model_cfg, training_cfg):
+    """The network a sweep member trains, compiled with DIGITS' solver: the compiled model only.
+
+    ``model_cfg``: ``net`` (``alexnet`` or ``googlenet``, the rule's wildcard), ``width`` and
+    ``init`` (``whales.width``, ``whales.init``: ``caffe`` for the prototxts' fillers, anything
+    else for Keras' defaults) and ``input_shape`` (the squashed images' (H, W, 1)).
+    ``training_cfg``: ``whales.training``, of which ``epochs``, ``momentum``, ``weight_decay``,
+    ``lr_step_fraction`` and ``lr_gamma`` are read, plus ``learning_rate`` (the base rate, the
+    rule's ``rate`` wildcard as a float) and ``steps_per_epoch`` (batches in one training epoch):
+    the step-down schedule spans ``epochs * steps_per_epoch`` steps. Other keys are ignored.
+
+    Two classes; GoogLeNet keeps its auxiliary heads, weighted as in Caffe
+    (:data:`GOOGLENET_LOSS_WEIGHTS`). The output names to label batches with and the
+    validation accuracy to monitor are :func:`solver.classifier_outputs` of the result.
+    """
+    net = model_cfg["net"]
+    if net not in NETWORKS:
+        raise ValueError(f"unknown network {net!r}: one of {', '.join(NETWORKS)}")
+    network = NETWORKS[net](tuple(model_cfg["input_shape"]), num_classes=2,
+                            width=model_cfg["width"], caffe_init=model_cfg["init"] == "caffe")
+    t = training_cfg
+    optimizer = solver.solver(float(t["learning_rate"]), t["epochs"] * t["steps_per_epoch"],
+                              t["momentum"], t["weight_decay"], t["lr_step_fraction"],
+                              t["lr_gamma"])
+    solver.compile_classifier(network, optimizer, GOOGLENET_LOSS_WEIGHTS)
+    return network

@@ -50,16 +50,25 @@ def image_batches(images, labels, mean, batch_size, seed=None, outputs=None):
     return epoch_batches(n_batches, make_batch)
 
 
+def classifier_outputs(model):
+    """(output names or None, the validation accuracy's name in the history) of a classifier
+    compiled by :func:`compile_classifier`: the names label the batches of a model with several
+    outputs (:func:`image_batches`), the accuracy is what training monitors."""
+    if len(model.outputs) == 1:
+        return None, "val_accuracy"
+    return list(model.output_names), "val_main_accuracy"
+
+
 def compile_classifier(model, optimizer, loss_weights=None):
     """Compile with sparse cross-entropy; a model with several outputs (GoogLeNet's auxiliary
     heads) gets one loss per output, weighted by ``loss_weights``, and accuracy on ``main``.
 
-    Returns (output names or None, the validation accuracy's name in the history).
+    Returns :func:`classifier_outputs` (output names or None, the monitored accuracy's name).
     """
-    if len(model.outputs) == 1:
+    outputs, monitor = classifier_outputs(model)
+    if outputs is None:
         model.compile(optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-        return None, "val_accuracy"
-    outputs = list(model.output_names)
-    model.compile(optimizer, loss={o: "sparse_categorical_crossentropy" for o in outputs},
-                  loss_weights=loss_weights, metrics={"main": ["accuracy"]})
-    return outputs, "val_main_accuracy"
+    else:
+        model.compile(optimizer, loss={o: "sparse_categorical_crossentropy" for o in outputs},
+                      loss_weights=loss_weights, metrics={"main": ["accuracy"]})
+    return outputs, monitor

@@ -13,6 +13,8 @@ Two implementations live here:
 * :func:`render_files` / :func:`render_batch`: the same numbers from one numpy FFT over a block of
   clips, a minimal PNG encoder, and chunks spread over worker processes. They also return the
   images packed as one (n, 129, 30) uint8 array, so training never reads 30,000 PNGs.
+
+:func:`render_train_csv` is the rule ``whales_render``: every clip ``train.csv`` names.
 """
 
 import os
@@ -26,6 +28,7 @@ import numpy as np
 from ..atomic import all_or_nothing, atomic_path
 from ..audio import read_audio
 from ..errors import InputError
+from .data import read_train_csv
 
 RATE = 2000
 SAMPLES = 4000
@@ -248,7 +251,7 @@ def encode_png(image):
 
 def _write_pngs(images, paths):
     # Plain writes: a staging file per 4-kB image would double the cost; callers stage the whole
-    # output (all_or_nothing here, atomic_path(is_dir=True) in the rule).
+    # output (all_or_nothing here, atomic_path(is_dir=True) in render_train_csv).
     for image, path in zip(images, paths):
         with open(path, "wb") as f:
             f.write(encode_png(image))
@@ -284,7 +287,7 @@ def render_batch(samples2d, paths_out, workers=1, packed_path=None):
 
 
 def render_files(paths_in, paths_out, workers=1, packed_path=None):
-    """Read and render clip files in one pass over ``workers`` processes (the rule's entry point).
+    """Read and render clip files in one pass over ``workers`` processes (the rule's own step).
 
     Every clip must be 2-kHz mono with 4,000 samples, or InputError names it and none of the
     outputs is left behind. Returns the (n, 129, 30) uint8 images, as :func:`render_batch`.
@@ -295,6 +298,20 @@ def render_files(paths_in, paths_out, workers=1, packed_path=None):
     index_chunks = _chunks(list(range(len(paths_in))), workers)
     jobs = [(paths_in[c[0] : c[-1] + 1], paths_out[c[0] : c[-1] + 1]) for c in index_chunks]
     return _render_jobs(_read_render_chunk, jobs, paths_out, workers, packed_path)
+
+
+def render_train_csv(raw, pngs, packed_path, workers=1):
+    """Every training clip of the layout ``raw`` (``train.csv``, ``train/``) rendered as a PNG
+    of the same stem in the folder ``pngs`` (written whole or not at all) and packed into
+    ``packed_path`` (:func:`render_files`). Returns (train.csv's table with each clip's ``row``
+    in the packed array, the images)."""
+    raw = Path(raw)
+    clips = read_train_csv(raw / "train.csv")
+    paths_in = [raw / "train" / name for name in clips.clip_name]
+    with atomic_path(pngs, is_dir=True) as folder:
+        paths_out = [folder / Path(name).with_suffix(".png").name for name in clips.clip_name]
+        images = render_files(paths_in, paths_out, workers=workers, packed_path=packed_path)
+    return clips.assign(row=range(len(clips))), images
 
 
 def _render_jobs(function, jobs, paths_out, workers, packed_path):
