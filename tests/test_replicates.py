@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from audiorepro import replicates
+from audiorepro import replicates, stats
 from audiorepro.errors import InputError
 
 
@@ -85,16 +85,16 @@ def test_a_seeds_statements_about_its_numbers_reach_the_replicates(tmp_path):
 
 def test_bootstrap_gives_a_repeatable_sampling_interval():
     values = np.random.default_rng(0).normal(1.0, 0.5, 400)
-    low, high = replicates.bootstrap(values)
+    low, high = stats.bootstrap(values)
     se = values.std(ddof=1) / np.sqrt(len(values))
     assert low < values.mean() < high and high - low == pytest.approx(2 * 1.96 * se, rel=0.15)
-    assert replicates.bootstrap(values) == (low, high)
-    assert replicates.bootstrap([1.0]) is None
+    assert stats.bootstrap(values) == (low, high)
+    assert stats.bootstrap([1.0]) is None
 
 
 def test_one_proportion_interval_of_one_seed_is_wilson():
-    assert replicates.proportion_interval([0.75], [12]) == pytest.approx(replicates.wilson(9, 12))
-    assert replicates.proportion_interval([0.75], [None]) == (None, None)
+    assert stats.proportion_interval([0.75], [12]) == pytest.approx(stats.wilson(9, 12))
+    assert stats.proportion_interval([0.75], [None]) == (None, None)
 
 
 @pytest.mark.parametrize("seeds, title", [
