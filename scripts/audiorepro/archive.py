@@ -422,17 +422,17 @@ def main(argv, basedir):
         if args.command == "archive":
             upload = args.out if args.out.startswith("s3://") else None
             local = Path(args.directory) / Path(upload).name if upload else Path(args.out)
-            manifest = archive.archive(local, basedir, args.directory, args.configfile)
+            manifest = archive(local, basedir, args.directory, args.configfile)
             print(f"{args.out}: {len(manifest['files'])} trained files of "
                   f"{', '.join(manifest['studies'])} ({local.stat().st_size / 1e6:.1f} MB, "
-                  f"sha256 {archive.sha256_file(local)})")
+                  f"sha256 {sha256_file(local)})")
             if upload:  # through Snakemake's S3 storage plugin (audiorepro.objectstore)
                 from . import objectstore
 
                 objectstore.upload(local, upload)
                 print(f"uploaded to {upload} (kept here as {local})")
         else:
-            archive.restore(args.archive, basedir, args.directory, args.configfile,
+            restore(args.archive, basedir, args.directory, args.configfile,
                             force=args.force, sha256=args.sha256)
             print("now run `make reproduce` (or snakemake): it regenerates figures and claims")
     except (InputError, ConfigError) as err:
