@@ -45,7 +45,7 @@ import pandas as pd
 import yaml
 
 from .errors import InputError
-from .replicates import ONE_SEED
+from .stats import ONE_SEED
 from .stats import proportion_interval, wilson
 
 HOLDS, DIFFERS = "holds", "differs"

@@ -29,15 +29,12 @@ from pathlib import Path
 
 from .atomic import write_json
 from .errors import InputError
-from .stats import summary
+from .stats import ONE_SEED, summary  # noqa: F401 (ONE_SEED: the claims' name for it)
 
 log = logging.getLogger("audiorepro")
 
 # numbers that describe the run rather than its result: not summed up across seeds
 SKIPPED = ("device", "training_seconds", "resumed_from_epoch")
-# the verdict of a claim that would need an interval over seeds when one seed, without a
-# sampling interval of its own, is all there is
-ONE_SEED = "inconclusive: one seed"
 # a metrics file's statements about its numbers (dotted key: why, or [low, high]): kept apart
 STATEMENTS = ("not_measured", "not_comparable", "sampling_interval")
 

@@ -9,6 +9,11 @@ import numpy as np
 
 from .errors import InputError
 
+# the verdict of a claim that would need an interval over seeds when one seed, without a
+# sampling interval of its own, is all there is (here, not in replicates, which draws: a
+# verdict module importing it would rerun on a plotting edit)
+ONE_SEED = "inconclusive: one seed"
+
 
 def t_quantile(k, confidence=0.95):
     """The two-sided t quantile for a mean of k values (k - 1 degrees of freedom)."""

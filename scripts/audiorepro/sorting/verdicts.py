@@ -7,7 +7,7 @@ reruns the collect rule and the claims table, not the 50-odd grid trainings.
 import numpy as np
 import pandas as pd
 
-from ..replicates import ONE_SEED
+from ..stats import ONE_SEED
 from .evaluate import GRID_KEYS
 
 # A "cannot be sorted" claim (S1, S3, S4) is a claim of no effect, tested as every claim with an
