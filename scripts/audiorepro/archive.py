@@ -411,12 +411,12 @@ def main(argv, basedir):
                         help="a configuration file, as given to snakemake (repeatable)")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("archive", help="write the trained files to one tar").add_argument("out")
-    restore = sub.add_parser("restore", help="verify an archive and put it in place")
-    restore.add_argument("archive", help="a path, an http(s) URL (with --sha256) or s3:// URL")
-    restore.add_argument("--force", action="store_true",
+    restoring = sub.add_parser("restore", help="verify an archive and put it in place")
+    restoring.add_argument("archive", help="a path, an http(s) URL (with --sha256) or s3:// URL")
+    restoring.add_argument("--force", action="store_true",
                          help="restore even if code, settings or data differ (said on every "
                               "claims row)")
-    restore.add_argument("--sha256", default=None, help="the archive's sha256 (needed for URLs)")
+    restoring.add_argument("--sha256", default=None, help="the archive's sha256 (needed for URLs)")
     args = parser.parse_args(argv)
     try:
         if args.command == "archive":
@@ -433,7 +433,7 @@ def main(argv, basedir):
                 print(f"uploaded to {upload} (kept here as {local})")
         else:
             restore(args.archive, basedir, args.directory, args.configfile,
-                            force=args.force, sha256=args.sha256)
+                    force=args.force, sha256=args.sha256)
             print("now run `make reproduce` (or snakemake): it regenerates figures and claims")
     except (InputError, ConfigError) as err:
         print(f"error: {err}", file=sys.stderr)
