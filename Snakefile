@@ -19,6 +19,7 @@ include: "rules/whales.smk"
 include: "rules/continuation.smk"
 include: "rules/sorting.smk"
 include: "rules/orcas.smk"
+include: "rules/steps.smk"
 include: "rules/replicates.smk"
 include: "rules/report.smk"
 

@@ -2,9 +2,12 @@
 # parameters and the source files each entry point imports. No study is named here: each
 # rules/<study>.smk registers its own targets with register_study().
 import os
+import re
 import sys
+from types import SimpleNamespace
 
 import yaml as _yaml
+from snakemake.io import flag
 
 # TensorFlow's C++ start-up notices (oneDNN, CPU instructions) would fill the console between
 # Snakemake's progress lines; every job inherits this. TF_CPP_MIN_LOG_LEVEL=0 brings them back.
@@ -76,13 +79,14 @@ def output_cache(study):
 
 def register_study(
     name,
-    targets,
+    targets=(),
     claims_context=None,
     claims_files=None,
     ground_truth=True,
     coverage=None,
 ):
-    """Called by rules/<study>.smk: ``targets`` lists the files `rule all` builds for it;
+    """Called by rules/<study>.smk: ``targets`` lists files `rule all` builds for it beside
+    its figures (:func:`figures_step`) and replicate summaries (:func:`register_replicates`);
     ``claims_context`` fills the placeholders of its claims' file references; ``claims_files``
     (paths under results/<study>) are the files this configuration makes that its claims may
     read: a claim needing another one is "not run" (default: every file its claims name).
@@ -93,7 +97,7 @@ def register_study(
     caveat on every claim row of the study.
     """
     STUDY_COVERAGE[name] = list(coverage or [])
-    STUDY_TARGETS[name] = targets
+    STUDY_TARGETS[name] = list(targets)
     STUDY_CLAIMS_CONTEXT[name] = claims_context or {}
     STUDY_CLAIMS_FILES[name] = claims_files
     STUDY_GROUND_TRUTH[name] = bool(ground_truth)
@@ -117,12 +121,22 @@ def seeded(study, section="training"):
     }
 
 
-def register_replicates(study, shown, seeds=None, metrics=("metrics.json",)):
-    """Called by rules/<study>.smk: the numbers (dotted keys of its metrics files, with labels)
-    that ``figures/replicates/<variant>.png`` shows for each variant's seeds; ``seeds(variant)``
-    gives a variant's seeds where they are not the study's (:func:`study_seeds`); ``metrics``
-    names each seed's files (``models/<variant>/seed<n>/<file>``) that are summed up: the
-    first's numbers keep their keys, the others' go under their stem."""
+def register_replicates(study, variants, shown, seeds=None, metrics=("metrics.json",)):
+    """Called by rules/<study>.smk: each of ``variants`` (paths under models/) gets its seeds
+    summed up (``models/<variant>/replicates.json``, a target) and drawn
+    (``figures/replicates/<variant>.png``), showing ``shown`` (dotted keys of its metrics
+    files, with labels); ``seeds(variant)`` gives a variant's seeds where they are not the
+    study's (:func:`study_seeds`); ``metrics`` names each seed's files
+    (``models/<variant>/seed<n>/<file>``) that are summed up: the first's numbers keep their
+    keys, the others' go under their stem."""
+    STUDY_TARGETS[study] += [
+        f"{RESULTS}/{study}/{path}"
+        for variant in variants
+        for path in (
+            f"models/{variant}/replicates.json",
+            f"figures/replicates/{variant}.png",
+        )
+    ]
     STUDY_REPLICATE_KEYS[study] = shown
     STUDY_REPLICATE_SEEDS[study] = seeds or (lambda variant: study_seeds(study))
     STUDY_REPLICATE_FILES[study] = list(metrics)
@@ -157,13 +171,16 @@ def all_targets(wildcards):
 def code(*scripts):
     """Input function: the package modules that ``scripts/<script>`` (an entry point, or a
     notebook given relative to scripts/) imports, found by reading its imports so that the list
-    cannot drift; declared as inputs, a code change reruns exactly what depends on it.
+    cannot drift; declared as inputs, a code change reruns exactly what depends on it. A
+    package module given (``audiorepro/<study>/train.py``: what a shared entry point imports by
+    the rule's name) counts with its own imports.
     """
     sources = sorted(
         {
             f
             for script in scripts
             for f in entry_point_sources(SCRIPTS / script, SCRIPTS)
+            + ([str(SCRIPTS / script)] if script.startswith("audiorepro/") else [])
         }
     )
 
@@ -219,3 +236,201 @@ def claim_inputs(wildcards):
         for study in config["studies"]
         for name in claim_files(study)
     ]
+
+
+# ---- steps: every rule of a study is declared once, as a step, by rules/<study>.smk (its own
+# stages with step(), the shapes five studies share with raw_step, convert_step, model_step and
+# figures_step); rules/steps.smk makes the rules. What rules share (the code inputs, the log and
+# the environment, threads, GPU and cache) is written there once.
+STEPS = {}  # rule name -> its step (a SimpleNamespace), in declaration order
+
+
+def _wildcards(paths):
+    """The wildcard names of ``paths`` in first-seen order (``{name}`` or ``{name,regex}``)."""
+    found = re.findall(r"(?<!{){(\w+)(?:,[^}]*)?}(?!})", " ".join(map(str, paths)))
+    return list(dict.fromkeys(found))
+
+
+def _plain(path):
+    """A path (or list of paths) without Snakemake's flags, for use as another rule's input."""
+    return str(path) if isinstance(path, str) else [str(p) for p in path]
+
+
+def _under(folder, path):
+    """``path`` (or each of a list) under ``folder``, its flags (``directory()``,
+    ``report()``) kept."""
+    if not isinstance(path, str):
+        return [_under(folder, p) for p in path]
+    made = f"{folder}/{path}"
+    for kind, value in getattr(path, "flags", {}).items():
+        made = flag(made, kind, value)
+    return made
+
+
+def step(
+    name,
+    output,
+    script=None,
+    input=None,
+    params=None,
+    log=None,
+    constraints=None,
+    threads=1,
+    modules=(),
+):
+    """Declare ``name`` (``<study>_<stage>``), a rule that ``script`` (under scripts/; default
+    ``<name>.py``) runs; its code inputs are what that script and ``modules`` import
+    (:func:`code`); ``output`` (paths under results/<study>/), ``input`` and ``params`` are
+    named as the script reads them. Its log is ``results/<study>/logs/<log>.log`` (default:
+    the stage and the outputs' wildcards, e.g. ``split_{protocol}``). Returns the step: its ``output`` names the files that later steps read
+    (whole plain paths; the flags such as ``directory()`` are kept in ``flagged`` for the rule
+    itself).
+    """
+    study, stage = name.split("_", 1)
+    flagged = {key: _under(f"{RESULTS}/{study}", path) for key, path in output.items()}
+    wildcards = _wildcards(output.values())
+    log = log or "_".join([stage] + [f"{{{w}}}" for w in wildcards])
+    script = script or f"{name}.py"
+    if "protocol" in wildcards and "protocols" in config[study]:
+        # a protocol is one the study's configuration names
+        constraints = {
+            "protocol": "|".join(config[study]["protocols"]),
+            **(constraints or {}),
+        }
+    made = SimpleNamespace(
+        name=name,
+        study=study,
+        code=code(script, *modules),
+        script=f"../scripts/{script}",
+        input=dict(input or {}),
+        flagged=flagged,
+        output={key: _plain(path) for key, path in flagged.items()},
+        params=dict(params or {}),
+        constraints=dict(constraints or {}),
+        threads=threads,
+        log=f"{RESULTS}/{study}/logs/{log}.log",
+        gpus=0,
+        cache=False,
+        group=None,
+    )
+    STEPS[name] = made
+    return made
+
+
+def raw_step(study, synthetic=None, members=None, kaggle_kind=None):
+    """``<study>_raw``: the study's data set in its original layout from the configured source
+    (audiorepro.raw), generated by ``audiorepro.<study>.synth`` where synthetic; ``members``
+    are the original layout's files and folders (None: every audio file of a local folder).
+    """
+    return step(
+        f"{study}_raw",
+        {"raw": directory("raw"), "truth": "ground_truth.csv"},
+        script="raw.py",
+        modules=[f"audiorepro/{study}/synth.py"],
+        params={
+            "source": config[study]["source"],
+            "synthetic": synthetic or config[study]["synthetic"],
+            "members": members,
+            "kaggle_kind": kaggle_kind,
+            "staging": f"{RESOURCES}/{study}",
+        },
+    )
+
+
+def convert_step(study, raw, seconds, key, audio="audio"):
+    """``<study>_convert``: every recording of ``raw`` to 16-bit mono WAV at the study's rate
+    in ``<audio>/`` with its table ``<audio>.csv``; recordings shorter than ``seconds`` (the
+    setting ``key`` decides it) stop the job or are left out (:func:`short_recordings`).
+    """
+    return step(
+        f"{study}_convert",
+        {
+            "audio": directory(audio),
+            "table": f"{audio}.csv",
+            "coverage": "coverage/convert.json",
+        },
+        script="recordings_convert.py",
+        input={"raw": raw.output["raw"]},
+        params={
+            "rate": config[study]["audio"]["rate"],
+            "source": config[study]["source"],  # errors name the user's own file
+            "short": short_recordings(study, seconds, key),
+        },
+    )
+
+
+def split_step(study, output, input, **params):
+    """``<study>_split``: the study's split tables (the original's protocol and a clean one,
+    seeded), from its ``split`` settings and ``params``."""
+    return step(
+        f"{study}_split",
+        output,
+        input=input,
+        params={"split": config[study]["split"], **params},
+    )
+
+
+TRAINED = {"model": "model.keras", "history": "history.csv", "metrics": "metrics.json"}
+
+
+def model_step(name, variant, input, params, files=None, constraints=None, group=None):
+    """``name`` (``<study>_<stage>``), a training or inference job:
+    ``audiorepro.<study>.<stage>.run`` writes ``files`` ({name: file}; a training step:
+    :data:`TRAINED` and these) under ``models/<variant>/seed{seed}/``, with the job's Keras
+    backend (a parameter: part of the output cache's hash), its GPU and threads, and
+    Snakemake's between-workflow cache (:func:`output_cache`)."""
+    study, stage = name.split("_", 1)
+    files = {**(TRAINED if stage == "train" else {}), **(files or {})}
+    made = step(
+        name,
+        {key: f"models/{variant}/seed{{seed}}/{file}" for key, file in files.items()},
+        script="model_run.py",
+        modules=[f"audiorepro/{study}/{stage}.py"],
+        input=input,
+        params={**params, "backend": KERAS_BACKEND},
+        log="_".join([stage, *Path(variant).parts, "seed{seed}"]),
+        constraints={**(constraints or {}), "seed": r"\d+"},
+        threads=TRAINING_THREADS,
+    )
+    made.gpus, made.group, made.cache = TRAINING_GPUS, group, output_cache(study)
+    return made
+
+
+def first_seed(study, variant, files):
+    """{name: path} of ``files`` ({name: file}) of ``models/<variant>/`` for the study's first
+    seed: the model the figures show."""
+    folder = f"{RESULTS}/{study}/models/{variant}/seed{study_seeds(study)[0]}"
+    return {name: f"{folder}/{file}" for name, file in files.items()}
+
+
+def figures_step(study, input, figures, protocols=None, **parameters):
+    """``<study>_figures``: the study's notebook (reports/<study>.ipynb) run by papermill draws
+    ``figures`` (file names) into ``figures/``, or ``figures/{protocol}/`` for each of
+    ``protocols``, each a report item and a target; the notebook gets every named input and
+    ``parameters`` (and the protocol)."""
+    where = "figures/{protocol}" if protocols else "figures"
+    by_protocol = {"subcategory": "{protocol}"} if protocols else {}
+
+    def notebook_values(wildcards, input, output):
+        protocol = {"protocol": wildcards.protocol} if protocols else {}
+        return notebook_parameters(input, output, **protocol, **parameters)
+
+    made = step(
+        f"{study}_figures",
+        {
+            "figures": report(
+                [f"{where}/{f}" for f in figures],
+                caption=f"../reports/captions/{study}.rst",
+                category=study,
+                **by_protocol,
+            ),
+            "notebook": f"{where}/{study}.ipynb",
+        },
+        script="run_notebook.py",
+        modules=[f"../reports/{study}.ipynb"],
+        input={"notebook": NOTEBOOKS / f"{study}.ipynb", **input},
+        params={"parameters": notebook_values},
+    )
+    drawn = made.output["figures"]
+    STUDY_TARGETS[study] += expand(drawn, protocol=protocols) if protocols else drawn
+    return made

@@ -41,27 +41,15 @@ ORCAS_SEGMENT_SECONDS = (
 )
 
 
-ORCAS_SEEDS = study_seeds("orcas")  # each network trains and scans with each seed
-ORCAS_NETWORKS = (
-    f"{ORCAS}/models/{{network}}/seed{ORCAS_SEEDS[0]}"  # the figures' models
-)
-ORCAS_TARGETS = [
-    f"{ORCAS}/figures/{f}" for f in [*ORCAS_FIGURES, *ORCAS_SOUNDS]
-] + expand(
-    [
-        f"{ORCAS}/models/{{network}}/replicates.json",
-        f"{ORCAS}/figures/replicates/{{network}}.png",
-    ],
-    network=config["orcas"]["networks"],
-)
+ORCAS_NETS = config["orcas"]["networks"]  # each trains and scans with each seed
 register_study(
     "orcas",
-    ORCAS_TARGETS,
     ground_truth=ORCAS_ANNOTATED != "none",
     coverage=["coverage/convert.json", "coverage/annotations.json"],
 )
 register_replicates(
     "orcas",
+    ORCAS_NETS,
     {
         "best_abs_r": "|r| of the best unit",
         "share_above_threshold": "share of units above the threshold",
@@ -72,192 +60,83 @@ register_replicates(
 )
 
 
-rule orcas_raw:
-    input:
-        code=code("orcas_raw.py"),
-    output:
-        raw=directory(f"{ORCAS}/raw"),
-        truth=f"{ORCAS}/ground_truth.csv",
-    log:
-        f"{ORCAS}/logs/raw.log",
-    benchmark:
-        f"{ORCAS}/benchmarks/raw.tsv"
-    conda:
-        CONDA_ENV
-    params:
-        source=config["orcas"]["source"],
-        synthetic=config["orcas"]["synthetic"],
-        members=None,  # every audio file of a local folder
-        kaggle_kind=None,
-        staging=f"{RESOURCES}/orcas",
-    script:
-        "../scripts/orcas_raw.py"
-
-
-rule orcas_convert:
-    input:
-        code=code("recordings_convert.py"),
-        raw=rules.orcas_raw.output.raw,
-    output:
-        audio=directory(f"{ORCAS}/audio"),
-        table=f"{ORCAS}/audio.csv",
-        coverage=f"{ORCAS}/coverage/convert.json",
-    log:
-        f"{ORCAS}/logs/convert.log",
-    benchmark:
-        f"{ORCAS}/benchmarks/convert.tsv"
-    conda:
-        CONDA_ENV
-    params:
-        rate=config["orcas"]["audio"]["rate"],
-        source=config["orcas"]["source"],  # errors name the user's own file
-        short=short_recordings(
-            "orcas", ORCAS_SEGMENT_SECONDS, "orcas.training.segment_seconds"
-        ),
-    script:
-        "../scripts/recordings_convert.py"
-
-
-rule orcas_annotations:
-    input:
-        code=code("orcas_annotations.py"),
-        raw=rules.orcas_raw.output.raw,
-        truth=rules.orcas_raw.output.truth,
-        table=rules.orcas_convert.output.table,
-        tables=ORCAS_TABLES,
-    output:
-        table=f"{ORCAS}/annotations.csv",
-        coverage=f"{ORCAS}/coverage/annotations.json",
-    log:
-        f"{ORCAS}/logs/annotations.log",
-    conda:
-        CONDA_ENV
-    params:
-        annotations=ORCAS_ANNOTATIONS,
-        synthetic=ORCAS_SYNTHETIC,
-        skip_key="orcas.audio.short_recordings",
-    script:
-        "../scripts/orcas_annotations.py"
-
-
-rule orcas_split:
-    input:
-        code=code("orcas_split.py"),
-        table=rules.orcas_convert.output.table,
-    output:
-        table=f"{ORCAS}/splits/recordings.csv",
-    log:
-        f"{ORCAS}/logs/split.log",
-    benchmark:
-        f"{ORCAS}/benchmarks/split.tsv"
-    conda:
-        CONDA_ENV
-    params:
-        split=config["orcas"]["split"],
-    script:
-        "../scripts/orcas_split.py"
-
-
-rule orcas_train:
-    input:
-        code=code("orcas_train.py"),
-        audio=rules.orcas_convert.output.audio,
-        split=rules.orcas_split.output.table,
-    output:
-        model=f"{ORCAS}/models/{{network}}/seed{{seed}}/model.keras",
-        history=f"{ORCAS}/models/{{network}}/seed{{seed}}/history.csv",
-        metrics=f"{ORCAS}/models/{{network}}/seed{{seed}}/metrics.json",
-    log:
-        f"{ORCAS}/logs/train_{{network}}_seed{{seed}}.log",
-    wildcard_constraints:
-        network="lstm|baseline",
-        seed=r"\d+",
-    cache: output_cache("orcas")
-    conda:
-        CONDA_ENV
-    threads: TRAINING_THREADS
-    resources:
-        gpu=TRAINING_GPUS,
-    params:
-        rate=config["orcas"]["audio"]["rate"],
-        model=config["orcas"]["model"],
-        training=seeded("orcas"),
-        backend=KERAS_BACKEND,
-    script:
-        "../scripts/orcas_train.py"
-
-
-rule orcas_scan:
-    input:
-        code=code("orcas_scan.py"),
-        audio=rules.orcas_convert.output.audio,
-        split=rules.orcas_split.output.table,
-        annotations=rules.orcas_annotations.output.table,
-        model=rules.orcas_train.output.model,
-        history=rules.orcas_train.output.history,
-        training=rules.orcas_train.output.metrics,
-    output:
-        scans=f"{ORCAS}/models/{{network}}/seed{{seed}}/scans.npz",
-        metrics=f"{ORCAS}/models/{{network}}/seed{{seed}}/units.json",
-    log:
-        f"{ORCAS}/logs/scan_{{network}}_seed{{seed}}.log",
-    wildcard_constraints:
-        network="lstm|baseline",
-        seed=r"\d+",
-    cache: output_cache("orcas")
-    conda:
-        CONDA_ENV
-    threads: TRAINING_THREADS
-    resources:
-        gpu=TRAINING_GPUS,
-    params:
-        rate=config["orcas"]["audio"]["rate"],
-        model=config["orcas"]["model"],
-        scan=config["orcas"]["scan"],
-        evaluation=config["orcas"]["evaluation"],
-        annotations=ORCAS_ANNOTATED,
-        backend=KERAS_BACKEND,
-    script:
-        "../scripts/orcas_scan.py"
-
-
-rule orcas_figures:
-    input:
-        notebook=NOTEBOOKS / "orcas.ipynb",
-        code=code("run_notebook.py", "../reports/orcas.ipynb"),
-        audio=rules.orcas_convert.output.audio,
-        table=rules.orcas_convert.output.table,  # titles name each recording by its source path
-        annotations=rules.orcas_annotations.output.table,
-        histories=expand(
-            f"{ORCAS_NETWORKS}/history.csv", network=config["orcas"]["networks"]
-        ),
-        scans=expand(f"{ORCAS_NETWORKS}/scans.npz", network=config["orcas"]["networks"]),
-        units=expand(
-            f"{ORCAS_NETWORKS}/units.json", network=config["orcas"]["networks"]
-        ),
-    output:
-        figures=report(
-            [f"{ORCAS}/figures/{f}" for f in [*ORCAS_FIGURES, *ORCAS_SOUNDS]],
-            caption="../reports/captions/orcas.rst",
-            category="orcas",
-        ),
-        notebook=f"{ORCAS}/figures/orcas.ipynb",
-    log:
-        f"{ORCAS}/logs/figures.log",
-    conda:
-        CONDA_ENV
-    params:
-        parameters=lambda wildcards, input, output: notebook_parameters(
-            input,
-            output,
-            networks=config["orcas"]["networks"],
-            rate=config["orcas"]["audio"]["rate"],
-            geometry={
-                "window": config["orcas"]["model"]["window"],
-                "hop": config["orcas"]["scan"]["hop"],
-                "keep_every": config["orcas"]["scan"]["keep_every"],
-            },
-            evaluation=config["orcas"]["evaluation"],
-        ),
-    script:
-        "../scripts/run_notebook.py"
+ORCAS_RAW = raw_step("orcas")
+ORCAS_AUDIO = convert_step(
+    "orcas", ORCAS_RAW, ORCAS_SEGMENT_SECONDS, "orcas.training.segment_seconds"
+).output
+ORCAS_ANNOTATED_TABLE = step(
+    "orcas_annotations",
+    {"table": "annotations.csv", "coverage": "coverage/annotations.json"},
+    input={**ORCAS_RAW.output, "table": ORCAS_AUDIO["table"], "tables": ORCAS_TABLES},
+    params={
+        "annotations": ORCAS_ANNOTATIONS,
+        "synthetic": ORCAS_SYNTHETIC,
+        "skip_key": "orcas.audio.short_recordings",
+    },
+).output["table"]
+ORCAS_HELD_OUT = {
+    "audio": ORCAS_AUDIO["audio"],
+    "split": split_step(
+        "orcas", {"table": "splits/recordings.csv"}, {"table": ORCAS_AUDIO["table"]}
+    ).output["table"],
+}
+ORCAS_SETTINGS = {
+    "rate": config["orcas"]["audio"]["rate"],
+    "model": config["orcas"]["model"],
+}
+ORCAS_NETWORK = {"network": "lstm|baseline"}
+ORCAS_TRAIN = model_step(
+    "orcas_train",
+    "{network}",
+    input=ORCAS_HELD_OUT,
+    params={**ORCAS_SETTINGS, "training": seeded("orcas")},
+    constraints=ORCAS_NETWORK,
+).output
+model_step(
+    "orcas_scan",
+    "{network}",
+    files={"scans": "scans.npz", "metrics": "units.json"},
+    input={
+        **ORCAS_HELD_OUT,
+        "annotations": ORCAS_ANNOTATED_TABLE,
+        "model": ORCAS_TRAIN["model"],
+        "history": ORCAS_TRAIN["history"],
+        "training": ORCAS_TRAIN["metrics"],
+    },
+    params={
+        **ORCAS_SETTINGS,
+        "scan": config["orcas"]["scan"],
+        "evaluation": config["orcas"]["evaluation"],
+        "annotations": ORCAS_ANNOTATED,
+    },
+    constraints=ORCAS_NETWORK,
+)
+figures_step(
+    "orcas",
+    {
+        "audio": ORCAS_AUDIO["audio"],
+        "table": ORCAS_AUDIO["table"],  # titles name each recording by its source path
+        "annotations": ORCAS_ANNOTATED_TABLE,
+        **{  # the figures' models: every network's first seed
+            name: expand(path, network=ORCAS_NETS)
+            for name, path in first_seed(
+                "orcas",
+                "{network}",
+                {
+                    "histories": "history.csv",
+                    "scans": "scans.npz",
+                    "units": "units.json",
+                },
+            ).items()
+        },
+    },
+    [*ORCAS_FIGURES, *ORCAS_SOUNDS],
+    networks=ORCAS_NETS,
+    rate=config["orcas"]["audio"]["rate"],
+    geometry={
+        "window": config["orcas"]["model"]["window"],
+        "hop": config["orcas"]["scan"]["hop"],
+        "keep_every": config["orcas"]["scan"]["keep_every"],
+    },
+    evaluation=config["orcas"]["evaluation"],
+)

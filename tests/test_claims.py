@@ -189,7 +189,7 @@ def test_the_code_of_a_study_is_its_rules_entry_points_notebook_and_their_import
     from audiorepro.provenance import code_hash, study_code
 
     files = study_code(ROOT, "sorting")
-    assert {"rules/sorting.smk", "scripts/sorting_train.py", "scripts/recordings_convert.py",
+    assert {"rules/sorting.smk", "scripts/model_run.py", "scripts/recordings_convert.py",
             "scripts/run_notebook.py", "reports/sorting.ipynb", "scripts/audiorepro/training.py",
             "scripts/audiorepro/sorting/model.py", "scripts/audiorepro/sorting/claims.yaml"} <= set(files)
     assert not any("/whales/" in f or "/catsdogs/" in f for f in files)

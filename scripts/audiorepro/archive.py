@@ -42,7 +42,7 @@ MANIFEST = "manifest.json"
 FORMAT = 1
 PREFIX = "results"  # members are results/<study>/..., mapped to this checkout's results folder
 MANIFEST_LIMIT = 64 << 20
-_RULE = re.compile(r"^rule (\w+):", re.M)
+_MODEL_STEP = re.compile(r"""\bmodel_step\(\s*["'](\w+)["']""")
 _COMPRESSION = {".gz": "gz", ".tgz": "gz", ".xz": "xz", ".bz2": "bz2"}
 
 
@@ -53,16 +53,11 @@ def snakemake_command():
 
 
 def trained_rules(basedir):
-    """The training and inference rules: those of ``rules/*.smk`` that take the gpu resource
-    (every job that trains or runs a network does, audiorepro/scheduling.py)."""
-    names = []
-    for path in sorted((Path(basedir) / "rules").glob("*.smk")):
-        text = path.read_text()
-        starts = [(m.start(), m.group(1)) for m in _RULE.finditer(text)] + [(len(text), None)]
-        for (start, name), (end, _) in zip(starts, starts[1:]):
-            if re.search(r"^\s+gpu=", text[start:end], re.M):
-                names.append(name)
-    return names
+    """The training and inference rules: the steps that ``rules/*.smk`` declare with
+    ``model_step`` (every job that trains or runs a network; each takes the gpu resource,
+    audiorepro/scheduling.py)."""
+    return [name for path in sorted((Path(basedir) / "rules").glob("*.smk"))
+            for name in _MODEL_STEP.findall(path.read_text())]
 
 
 def load_config(basedir, configfiles=()):

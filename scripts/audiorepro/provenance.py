@@ -1,9 +1,11 @@
 """What a claims row rests on, so that two runs' tables can be compared: the commit of the
 workflow, a hash of the code that made the study's numbers, and a checksum of its data.
 
-The code of a study is every entry point and notebook its rule file runs (``script:`` lines of
-``rules/<study>.smk``), every package module those import (:mod:`audiorepro.imports`), the rule
-file and the claims file. The data checksum is the SHA-256 of every file of the study's raw
+The code of a study is every entry point and notebook its steps run (the steps that
+``rules/<study>.smk`` declares: its own ``scripts/<study>_<stage>.py`` and the shared entry
+points of the step kinds it uses, see :data:`SHARED`), every package module those import and
+every module of its package (:mod:`audiorepro.imports`), its rule file, the files that make its
+rules (``rules/common.smk``, ``rules/steps.smk``) and its claims file. The data checksum is the SHA-256 of every file of the study's raw
 folder, relative path and contents, in name order: the same recordings give the same checksum
 wherever they sit. The settings fingerprint is a hash of the study's configuration section.
 
@@ -21,7 +23,14 @@ from pathlib import Path
 from .imports import entry_point_sources
 
 RESTORED = "restored.json"  # results/<study>/: what `make restore` put there, from which run
-_SCRIPT = re.compile(r"""["']\.\./(scripts/[\w./-]+\.py|reports/[\w./-]+\.ipynb)["']""")
+# the entry points that the step kinds of rules/common.smk run, shared by the studies
+SHARED = {
+    "raw_step": "scripts/raw.py",
+    "convert_step": "scripts/recordings_convert.py",
+    "model_step": "scripts/model_run.py",
+    "figures_step": "scripts/run_notebook.py",
+}
+_STEP = re.compile(r"""\b(\w+_step|step)\(\s*["'](\w+)["']""")
 
 
 def commit(basedir):
@@ -45,10 +54,14 @@ def study_code(basedir, study):
     """The files of ``study``'s code (see the module docstring), sorted, relative to basedir."""
     basedir = Path(basedir)
     rules = basedir / "rules" / f"{study}.smk"
-    files = {rules, basedir / "scripts" / "audiorepro" / study / "claims.yaml"}
-    for rel in _SCRIPT.findall(rules.read_text()):
-        script = basedir / rel
-        files.add(script)
+    package = basedir / "scripts" / "audiorepro" / study
+    files = {rules, basedir / "rules" / "common.smk", basedir / "rules" / "steps.smk",
+             package / "claims.yaml", basedir / "reports" / f"{study}.ipynb"}
+    for kind, name in _STEP.findall(rules.read_text()):
+        own = {"step": f"{name}.py", "split_step": f"{name}_split.py"}.get(kind)
+        files.add(basedir / (f"scripts/{own}" if own else SHARED.get(kind, "")))
+    files.update(package.glob("*.py"))
+    for script in [f for f in files if f.suffix in (".py", ".ipynb") and f.is_file()]:
         files.update(Path(p) for p in entry_point_sources(script, basedir / "scripts"))
     return sorted(p.resolve().relative_to(basedir.resolve()).as_posix() for p in files
                   if p.is_file())

@@ -10,6 +10,7 @@ a local folder, or one local file.
 
 import os
 import shutil
+from importlib import import_module
 from pathlib import Path
 
 from . import rule
@@ -147,6 +148,13 @@ def name_downloads(files):
         named.append(path)
     wav_names(named, named[0].parent if named else Path("."))
     return named
+
+
+def run(snakemake):
+    """The rule ``<study>_raw``: :func:`make_raw` with ``audiorepro.<study>.synth.generate``,
+    the study its name says."""
+    study = snakemake.rule.removesuffix("_raw")
+    make_raw(snakemake, import_module(f"audiorepro.{study}.synth").generate)
 
 
 def make_raw(snakemake, generate):

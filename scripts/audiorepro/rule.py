@@ -66,6 +66,26 @@ def describe_failure(err):
     return f"{type(err).__name__}: {message}" + (f" (at {where})" if where else "")
 
 
+def job_cost():
+    """What this job's process has spent since it started, for the last line of its log (no
+    rule carries a Snakemake benchmark: the output cache refuses one on a training rule): wall
+    seconds, CPU seconds (user + system, its child processes such as ffmpeg included) and peak
+    resident memory."""
+    import resource
+    import time
+
+    import psutil
+
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall = time.time() - psutil.Process().create_time()
+    cpu_user = own.ru_utime + children.ru_utime
+    cpu_system = own.ru_stime + children.ru_stime
+    peak_mb = max(own.ru_maxrss, children.ru_maxrss) / 1024  # Linux: kilobytes
+    return (f"job cost: wall {wall:.1f} s, CPU {cpu_user:.1f} s user + {cpu_system:.1f} s "
+            f"system, peak memory {peak_mb:.0f} MB")
+
+
 def run(snakemake, main):
     """Call ``main(snakemake)``. Any exception ends the job with one line, to the console and as
     the last line of the rule's log, naming the rule, the file and the cause; the traceback of an
@@ -79,6 +99,7 @@ def run(snakemake, main):
                         handlers=handlers, force=True)
     try:
         main(snakemake)
+        log.info("%s", job_cost())
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as err:  # noqa: BLE001 (every failure becomes one line)
