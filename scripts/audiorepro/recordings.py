@@ -14,7 +14,7 @@ from . import rule
 from .atomic import atomic_path
 from .audio import convert_to_wav, read_audio
 from .errors import InputError
-from .raw import find_recordings, log_skipped, wav_names
+from .raw import find_recordings, log_skipped, source_names, wav_names
 
 
 def short_problem(table, short):
@@ -107,6 +107,18 @@ def convert_folder(raw, out_dir, rate, short=None, origin=None, coverage_path=No
 def write_table(table, path):
     with atomic_path(path) as tmp:
         table.to_csv(tmp, index=False)
+
+
+def run(job):
+    """The rules ``<study>_convert``: every raw file to WAV (:func:`convert_folder`), named in
+    errors as the user's own file where the source is a local folder, and its table."""
+    p = job.params
+    table = convert_folder(job.input.raw, job.output.audio, p.rate,
+                           short=getattr(p, "short", None),
+                           origin=source_names(getattr(p, "source", None)),
+                           coverage_path=job.output.coverage)
+    write_table(table, job.output.table)
+    rule.log.info("%d recording(s), %.1f s in all", len(table), table.seconds.sum())
 
 
 def read_recording(folder, table_row, rate):
