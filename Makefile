@@ -17,7 +17,8 @@ else
 TF_SPEC := tensorflow-cpu==$(TF_VERSION)
 endif
 
-.PHONY: setup reproduce test test-fast report bench lint compare archive restore clean-results
+.PHONY: setup reproduce test test-fast report bench lint compare archive restore clean-results \
+	config-docs
 
 setup: $(STAMP)
 
@@ -59,6 +60,11 @@ archive: $(STAMP)
 restore: $(STAMP)
 	$(BIN)/python scripts/results_archive.py restore "$(ARCHIVE)" \
 		$(if $(ARCHIVE_SHA256),--sha256 "$(ARCHIVE_SHA256)") $(if $(filter 1 yes true,$(FORCE)),--force)
+
+# config/README.md is generated from the schema's descriptions (config/schema.yaml and
+# config/schema/<study>.yaml) and the values in config.yaml and paper.yaml: run after editing them.
+config-docs: $(STAMP)
+	PYTHONPATH=scripts $(BIN)/python -m audiorepro.config_docs
 
 lint: $(STAMP)
 	$(BIN)/ruff check scripts tests
