@@ -12,13 +12,20 @@
   same with :func:`audiorepro.rule.keep_freed_memory`, which every training job calls.
 * ``cpu_utilisation``: CPU seconds of a representative part of the run (the tiny catsdogs
   chain, every rule from raw data to figures) over its wall seconds times the cores it had.
-* ``startup_share``: of those CPU seconds, the share that starting the jobs costs: each job's
-  process start and imports (measured in fresh processes: Keras with its backend for the
-  training, inference and figures jobs, the package and pandas for the others) times the job
-  counts of the chain's plan.
+* ``startup_share``: of those CPU seconds, the share that starting and ending the jobs costs:
+  each job's process start, imports and exit, measured in fresh processes that do what a job
+  does (Snakemake's preamble, :func:`audiorepro.rule.use_backend`'s import of Keras with its
+  backend for the training, inference and figures jobs, the package and pandas for the
+  others, then :func:`audiorepro.rule.exit_now`), times the job counts of the chain's plan.
+  ``startup_keras_cpu_seconds`` is one such Keras job's, beside
+  ``startup_keras_cpu_seconds_plain``: a plain ``import keras`` and Python's full exit, what
+  every job paid before ``use_backend`` left scikit-learn out and ``exit_now`` skipped the
+  finalisation.
 * ``<model>_step_ms`` beside ``<model>_step_ms_floor``: one training step with the real batch
-  stream, and the same step on batches already in memory (the floor the input pipeline can
-  reach).
+  stream (``fit`` on the study's PyDataset), and the same compiled step in a tight loop on
+  batches already in memory (``train_on_batch``: no PyDataset, no tf.data), the floor the input
+  pipeline can reach; ``<model>_step_ms_in_memory`` is ``fit`` on a PyDataset of those
+  batches held in memory (what ``input_efficiency`` divides by).
 
 Models have the default configuration's sizes (``config/config.yaml``) with untrained weights:
 speed does not depend on what the weights learned. The data are random, of the real shapes.
@@ -72,15 +79,45 @@ def steps_per_second(model, stream, steps, skip=5):
     return 1.0 / float(np.median(clock.times[skip:]))
 
 
+def tight_loop_ms(model, held, skip=5, rounds=3):
+    """Milliseconds of one training step called in a tight loop on the batches ``held`` in
+    memory, converted to tensors beforehand: on TensorFlow the compiled train function itself
+    (what ``fit`` and ``train_on_batch`` call per batch), elsewhere ``train_on_batch``. The
+    median over ``rounds`` passes over the batches, the first ``skip`` steps left out."""
+    def tensors(value):
+        if isinstance(value, dict):
+            return {k: keras.ops.convert_to_tensor(v) for k, v in value.items()}
+        return keras.ops.convert_to_tensor(value)
+
+    batches = [(tensors(x), tensors(y), None) for x, y in held]
+    if keras.backend.backend() == "tensorflow":
+        model.make_train_function()
+        step = model.train_function
+
+        def train(batch):
+            step(iter([batch]))
+    else:
+        def train(batch):
+            model.train_on_batch(batch[0], batch[1])
+    times = []
+    for _ in range(rounds):
+        for batch in batches:
+            started = time.perf_counter()
+            train(batch)
+            times.append(time.perf_counter() - started)
+    return 1000 * float(np.median(times[skip:]))
+
+
 def input_efficiency(build, stream, steps):
     """Steps per second fed by ``stream`` over steps per second fed the same batches from memory
-    (two models built alike, so both start from the same state)."""
+    (two models built alike, so both start from the same state), and the tight loop's step
+    (:func:`tight_loop_ms`, a third model built alike) in milliseconds."""
     steps = min(steps, len(stream))
     held = [stream[i] for i in range(steps)]
     in_memory = epoch_batches(steps, lambda epoch, index: held[index])
     real = steps_per_second(build(), stream, steps)
     memory = steps_per_second(build(), in_memory, steps)
-    return real / memory, real, memory
+    return real / memory, real, memory, tight_loop_ms(build(), held)
 
 
 def catsdogs_training():
@@ -230,6 +267,21 @@ def continuation_generation():
     return generate.compare_generators(net, seed, CONFIG["continuation"]["generation"]["compare_steps"])
 
 
+# What a job's process does before and after its work: Snakemake's preamble (its script copy
+# imports these), the rule's imports, and its exit (audiorepro.rule.exit_now, as rule.run ends
+# a job's process). {keras} is use_backend's import of Keras.
+JOB_PREAMBLE = "from snakemake.logging import logger; from snakemake.iocontainers import Snakemake"
+USE_BACKEND = ("from audiorepro.rule import without_modules\n"
+               "with without_modules('sklearn'):\n    import keras")
+JOB_START = {
+    "keras": f"{JOB_PREAMBLE}\nimport pandas, audiorepro.rule, audiorepro.training\n{USE_BACKEND}\n"
+             "audiorepro.rule.exit_now(0)",
+    "plain": f"{JOB_PREAMBLE}\nimport pandas, audiorepro.rule\naudiorepro.rule.exit_now(0)",
+    # before: a plain import of Keras (scikit-learn with it) and Python's full finalisation
+    "keras_plain": "import pandas, audiorepro.rule, keras",
+}
+
+
 def startup_cpu(code, repeats=3):
     """CPU seconds (user + system) a fresh Python spends running ``code`` (imports), the median
     of ``repeats`` processes."""
@@ -255,10 +307,22 @@ def planned_jobs(cmd):
     return counts
 
 
+def keras_rules(jobs):
+    """The rules of ``jobs`` ({rule: count}) whose processes import Keras: the trained and
+    inference rules, and the figures (catsdogs' notebook probes its model)."""
+    from audiorepro.archive import trained_rules
+
+    return set(trained_rules(ROOT)) | {r for r in jobs if r.endswith("_figures")}
+
+
+def startup_jobs_with_keras(jobs):
+    """How many of ``jobs`` ({rule: count}) import Keras (:func:`keras_rules`)."""
+    return sum(n for rule, n in jobs.items() if rule in keras_rules(jobs))
+
+
 def cpu_utilisation(cores):
     """(CPU seconds of every process) / (wall seconds x cores) of the tiny catsdogs chain, the
     wall and CPU seconds, and the CPU seconds its jobs' start-ups cost (:func:`startup_cpu`)."""
-    from audiorepro.archive import trained_rules
 
     part = ROOT / "tests" / "config" / "tiny.yaml"
     with tempfile.TemporaryDirectory(prefix="bench_cpu_") as work:
@@ -274,12 +338,11 @@ def cpu_utilisation(cores):
         wall = time.perf_counter() - start
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    with_keras = set(trained_rules(ROOT)) | {r for r in jobs if r.endswith("_figures")}
-    keras_start = startup_cpu("import pandas, audiorepro.rule, keras")
-    plain_start = startup_cpu("import pandas, audiorepro.rule")
-    startup = sum(n * (keras_start if rule in with_keras else plain_start)
+    with_keras = keras_rules(jobs)
+    costs = {kind: startup_cpu(code) for kind, code in JOB_START.items()}
+    startup = sum(n * (costs["keras"] if rule in with_keras else costs["plain"])
                   for rule, n in jobs.items())
-    return cpu / (wall * cores), wall, cpu, startup, jobs
+    return cpu / (wall * cores), wall, cpu, startup, jobs, costs
 
 
 def main(argv=None):
@@ -302,12 +365,13 @@ def main(argv=None):
     for name, measure in [("catsdogs", catsdogs), ("whales_alexnet", whales),
                           ("whales_googlenet", lambda s: whales(s, "googlenet")),
                           ("continuation", continuation), ("sorting", sorting), ("orcas", orcas)]:
-        ratio, real, memory = measure(args.steps)
+        ratio, real, memory, floor = measure(args.steps)
         print(f"{name}_steps_per_second={real:.2f}")
         print(f"{name}_steps_per_second_in_memory={memory:.2f}")
         print(f"{name}_input_efficiency={ratio:.3f}")
         print(f"{name}_step_ms={1000 / real:.1f}")
-        print(f"{name}_step_ms_floor={1000 / memory:.1f}")
+        print(f"{name}_step_ms_in_memory={1000 / memory:.1f}")
+        print(f"{name}_step_ms_floor={floor:.1f}")
     print(f"catsdogs_epoch_seconds={wall:.2f} (system {system:.2f})")
     print(f"catsdogs_epoch_seconds_memory_kept={kept_wall:.2f} (system {kept_system:.2f})")
     print(f"catsdogs_memory_kept_speedup={wall / kept_wall:.2f}")
@@ -319,12 +383,19 @@ def main(argv=None):
     print(f"continuation_generation_speedup={generation['speedup']:.1f}")
     print(f"continuation_generation_max_difference={generation['max_abs_difference']:.2g}")
     if not args.skip_cpu:
-        ratio, wall, cpu, startup, jobs = cpu_utilisation(args.cores)
+        ratio, wall, cpu, startup, jobs, costs = cpu_utilisation(args.cores)
         print(f"cpu_utilisation_wall_seconds={wall:.1f}")
         print(f"cpu_utilisation_cpu_seconds={cpu:.1f}")
         print(f"cpu_utilisation={ratio:.2f}")
         print(f"startup_jobs={sum(jobs.values())} ({', '.join(f'{r} {n}' for r, n in jobs.items())})")
+        print(f"startup_keras_cpu_seconds={costs['keras']:.2f}")
+        print(f"startup_keras_cpu_seconds_plain={costs['keras_plain']:.2f}")
+        print(f"startup_plain_cpu_seconds={costs['plain']:.2f}")
         print(f"startup_cpu_seconds={startup:.1f}")
+        keras_jobs = startup_jobs_with_keras(jobs)
+        before = startup + keras_jobs * (costs["keras_plain"] - costs["keras"])
+        print(f"startup_cpu_seconds_plain={before:.1f} ({keras_jobs} Keras jobs started and "
+              f"ended as before use_backend and exit_now)")
         print(f"startup_share={startup / cpu:.2f}")
     return 0
 

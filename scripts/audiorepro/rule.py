@@ -1,12 +1,15 @@
 """Running a rule's entry point: logging to the rule's log, one clear line for bad input, the
 Keras backend, and the settings a training backup must match."""
 
+import atexit
 import contextlib
 import ctypes
 import errno
+import importlib.abc
 import logging
 import os
 import sys
+import threading
 import traceback
 from pathlib import Path
 
@@ -111,7 +114,43 @@ def run(snakemake, main):
             log.error("ERROR in rule %s: %s", snakemake.rule, describe_failure(err))
         except OSError:  # the log itself cannot be written (a full disk): the console still can
             print(f"ERROR in rule {snakemake.rule}: {describe_failure(err)}", file=sys.stderr)
+        if job_process():
+            exit_now(1)
         sys.exit(1)
+    if job_process():
+        exit_now(0)
+
+
+def job_process():
+    """Whether this process is a Snakemake job running an entry point (``script:``): its
+    ``__main__`` is Snakemake's copy of the script, which keeps the copy's own name in
+    ``__real_file__``. Never true in a test that calls :func:`run` itself.
+    AUDIOREPRO_FULL_EXIT=1 turns :func:`exit_now` off for jobs too."""
+    if os.environ.get("AUDIOREPRO_FULL_EXIT", "") not in ("", "0"):
+        return False
+    return hasattr(sys.modules.get("__main__"), "__real_file__")
+
+
+def exit_now(code):
+    """End a job's process with ``code`` once its work is done and written, without Python's
+    finalisation of every module: after TensorFlow was imported that takes about 1.8 CPU
+    seconds, a third of what importing it costs, for no output (``make bench`` prints a job's
+    start and exit as ``startup_keras_cpu_seconds``, beside ``..._plain`` with the full exit).
+
+    What a normal exit does that matters still happens, in order: threads that are not daemons
+    are waited for, the ``atexit`` functions run (logging's shutdown, which flushes and closes
+    the log file; weakref finalizers such as temporary folders' removal), and Python's own
+    buffers of stdout and stderr are flushed. Files the job wrote are closed by then: every
+    output goes through :func:`audiorepro.atomic.atomic_path`, which closes and renames it."""
+    current = threading.current_thread()
+    for thread in threading.enumerate():
+        if thread is not current and not thread.daemon:
+            thread.join()
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code)
 
 
 @contextlib.contextmanager
@@ -170,6 +209,36 @@ def hold_gpus(snakemake):
     return devices
 
 
+class _Without(importlib.abc.MetaPathFinder):
+    """An import finder under which importing ``names`` (and their submodules) fails."""
+
+    def __init__(self, names):
+        self.names = tuple(names)
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname in self.names or fullname.startswith(tuple(f"{n}." for n in self.names)):
+            raise ImportError(f"{fullname} is not imported while Keras starts", name=fullname)
+        return None
+
+
+@contextlib.contextmanager
+def without_modules(*names):
+    """Within the block, importing ``names`` raises ImportError (unless already imported);
+    afterwards they import as usual.
+
+    Keras imports scikit-learn (and SciPy's statistics with it) at start-up, only for its
+    scikit-learn wrappers (``keras.wrappers``), and leaves them out when the import fails
+    (``keras/src/wrappers/fixes.py``). No rule uses those wrappers, and the import costs a
+    training job about 0.9 CPU seconds of its 4.6; a module that needs scikit-learn (whales'
+    ROC) imports it itself, later."""
+    finder = _Without(names)
+    sys.meta_path.insert(0, finder)
+    try:
+        yield
+    finally:
+        sys.meta_path.remove(finder)
+
+
 def use_backend(snakemake):
     """Select the rule's Keras backend (``params.backend``; KERAS_BACKEND in the environment
     wins), give the numerical libraries the job's threads, keep freed memory for the next
@@ -185,6 +254,7 @@ def use_backend(snakemake):
     threads = str(max(1, int(getattr(snakemake, "threads", 1) or 1)))
     for variable in ("TF_NUM_INTRAOP_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(variable, threads)
-    with native_stderr_to(snakemake.log[0] if snakemake.log else None):
+    with native_stderr_to(snakemake.log[0] if snakemake.log else None), \
+            without_modules("sklearn"):
         import keras  # noqa: F401
     return os.environ["KERAS_BACKEND"]
