@@ -114,11 +114,14 @@ def study_seeds(study):
 def seeded(study, section="training"):
     """Params input function: the study's ``section`` settings with the job's replicate seed:
     replicate r (the job's seed is training.seed + r) gets ``section``'s seed + r."""
-    offset = lambda wildcards: int(wildcards.seed) - study_seeds(study)[0]
-    return lambda wildcards: {
-        **config[study][section],
-        "seed": config[study][section]["seed"] + offset(wildcards),
-    }
+    return lambda wildcards: seed_settings(study, section, int(wildcards.seed))
+
+
+def seed_settings(study, section, seed):
+    """The study's ``section`` settings for replicate seed ``seed`` (training.seed + r): its
+    own seed + r."""
+    offset = seed - study_seeds(study)[0]
+    return {**config[study][section], "seed": config[study][section]["seed"] + offset}
 
 
 def register_replicates(study, variants, shown, seeds=None, metrics=("metrics.json",)):
@@ -373,23 +376,36 @@ def split_step(study, output, input, **params):
 TRAINED = {"model": "model.keras", "history": "history.csv", "metrics": "metrics.json"}
 
 
-def model_step(name, variant, input, params, files=None, constraints=None, group=None):
+def model_step(
+    name, variant, input, params, files=None, constraints=None, group=None, seeds=None
+):
     """``name`` (``<study>_<stage>``), a training or inference job:
     ``audiorepro.<study>.<stage>.run`` writes ``files`` ({name: file}; a training step:
     :data:`TRAINED` and these) under ``models/<variant>/seed{seed}/``, with the job's Keras
     backend (a parameter: part of the output cache's hash), its GPU and threads, and
-    Snakemake's between-workflow cache (:func:`output_cache`)."""
+    Snakemake's between-workflow cache (:func:`output_cache`). With ``seeds``, one job trains
+    the variant with every one of them in turn (``<stage>.run_seeds``; one start-up for all):
+    each output is then the list of the seeds' files, and ``params`` hold each seed's
+    settings as lists (:func:`seed_settings`)."""
     study, stage = name.split("_", 1)
     files = {**(TRAINED if stage == "train" else {}), **(files or {})}
+    folder = f"models/{variant}/seed{{seed}}"
+    output = {key: f"{folder}/{file}" for key, file in files.items()}
+    if seeds:
+        output = {
+            key: expand(path, seed=seeds, allow_missing=True)
+            for key, path in output.items()
+        }
+        params = {**params, "seeds": seeds}
     made = step(
         name,
-        {key: f"models/{variant}/seed{{seed}}/{file}" for key, file in files.items()},
+        output,
         script="model_run.py",
         modules=[f"audiorepro/{study}/{stage}.py"],
         input=input,
         params={**params, "backend": KERAS_BACKEND},
-        log="_".join([stage, *Path(variant).parts, "seed{seed}"]),
-        constraints={**(constraints or {}), "seed": r"\d+"},
+        log="_".join([stage, *Path(variant).parts] + ([] if seeds else ["seed{seed}"])),
+        constraints={**(constraints or {}), **({} if seeds else {"seed": r"\d+"})},
         threads=TRAINING_THREADS,
     )
     made.gpus, made.group, made.cache = TRAINING_GPUS, group, output_cache(study)

@@ -46,6 +46,8 @@ SORTING_CONTROLS = step(
         "rate": config["sorting"]["audio"]["rate"],
     },
 ).output["controls"]
+# one job a grid point trains it with every seed in turn (one start-up: a third of a job's
+# CPU at this size); each seed its own samples and split (sampling), model, backup and files
 model_step(
     "sorting_train",
     "{point}",
@@ -54,14 +56,13 @@ model_step(
         "point": lambda wildcards: SORTING_POINTS[wildcards.point],
         "rate": config["sorting"]["audio"]["rate"],
         "control_segments": config["sorting"]["controls"]["segments"],
-        "sampling": seeded(
-            "sorting", "sampling"
-        ),  # each replicate its own samples and split
+        "sampling": [seed_settings("sorting", "sampling", s) for s in SORTING_SEEDS],
         "model": config["sorting"]["model"],
-        "training": seeded("sorting"),
+        "training": [seed_settings("sorting", "training", s) for s in SORTING_SEEDS],
     },
     constraints={"point": "|".join(SORTING_POINTS)},
     group="sorting_grid",  # on a cluster, --group-components sorting_grid=N packs N points a job
+    seeds=SORTING_SEEDS,
 )
 SORTING_GRID = step(
     "sorting_collect",

@@ -141,3 +141,14 @@ def run_points(job):
         keras.backend.clear_session()
         results.append(run(point_job, datasets))
     return results
+
+
+def run_seeds(job):
+    """The rule sorting_train: one grid point (the ``point`` wildcard, ``params.point``)
+    trained with each of ``params.seeds`` in turn in this one process (:func:`run_points`),
+    ``params.training`` and ``params.sampling`` holding each seed's settings."""
+    name = job.wildcards.point
+    params = _Params({**dict(job.params.items()), "points": [name] * len(job.params.seeds),
+                      "grid": {name: job.params.point}})
+    return run_points(SimpleNamespace(input=job.input, log=job.log, output=job.output,
+                                      wildcards=job.wildcards, params=params))
