@@ -75,3 +75,15 @@ def built(tmp_path_factory, source):
     workdir = tmp_path_factory.mktemp("workflow")
     run_snakemake(workdir, snakefile=source / "Snakefile")
     return workdir
+
+
+@pytest.fixture(scope="session")
+def built_report(built, tmp_path_factory):
+    """The tiny run's report (`snakemake --report`), built once for the tests that read it
+    (test_workflow's figure list, test_report's browser); (path, seconds it took)."""
+    import time
+
+    report = tmp_path_factory.mktemp("report") / "report.html"
+    start = time.monotonic()
+    run_snakemake(built, "--report", str(report))
+    return report, time.monotonic() - start

@@ -103,6 +103,9 @@ def folders(tmp_path_factory):
 
 
 def config_file(path, folders, annotations=None):
+    """The three studies on the local folders. Sorting trains one seed per grid point (tiny.yaml:
+    two), which its claims handle with the sampling interval of that seed: the tiny run of the
+    other workflow tests covers two seeds, this test the recordings (half the training)."""
     orcas_annotations = (f"\n  annotations: {{path: '{annotations}', format: audacity}}"
                          if annotations else "")
     path.write_text(f"""studies: [orcas, sorting, continuation]
@@ -112,6 +115,7 @@ orcas:
 sorting:
   source: {{kind: local, local_path: '{folders['sorting']}'}}
   audio: {{short_recordings: skip}}
+  replicates: 1
 continuation:
   source: {{kind: local, local_path: '{folders['continuation']}'}}
 """)

@@ -21,8 +21,6 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_snakemake
-
 pytestmark = pytest.mark.workflow
 
 REQUIRED = bool(os.environ.get("CI")) or os.environ.get("AUDIOREPRO_BROWSER") == "1"
@@ -170,16 +168,13 @@ def _audio_durations(driver, paths):
 
 
 @pytest.fixture(scope="module")
-def visit(built, browser, tmp_path_factory):
-    """Build the report, open it, go through every study's results; what the browser showed."""
+def visit(built_report, browser, tmp_path_factory):
+    """Open the tiny run's report, go through every study's results; what the browser showed."""
     from selenium.webdriver.common.by import By
 
     driver, installed = browser
-    folder = tmp_path_factory.mktemp("report")
-    report = folder / "report.html"
-    start = time.monotonic()
-    run_snakemake(built, "--report", str(report))
-    built_s = time.monotonic() - start
+    folder = tmp_path_factory.mktemp("browser")
+    report, built_s = built_report
 
     start = time.monotonic()
     driver.get(report.as_uri())
