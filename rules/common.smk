@@ -385,15 +385,16 @@ def model_step(
     backend (a parameter: part of the output cache's hash), its GPU and threads, and
     Snakemake's between-workflow cache (:func:`output_cache`). With ``seeds``, one job trains
     the variant with every one of them in turn (``<stage>.run_seeds``; one start-up for all):
-    each output is then the list of the seeds' files, and ``params`` hold each seed's
-    settings as lists (:func:`seed_settings`)."""
+    its outputs are then every seed's files, named ``<name>_seed<n>``, and ``params`` hold
+    each seed's settings as lists (:func:`seed_settings`)."""
     study, stage = name.split("_", 1)
     files = {**(TRAINED if stage == "train" else {}), **(files or {})}
     folder = f"models/{variant}/seed{{seed}}"
     output = {key: f"{folder}/{file}" for key, file in files.items()}
-    if seeds:
+    if seeds:  # each file named (the output cache takes no list under one name)
         output = {
-            key: expand(path, seed=seeds, allow_missing=True)
+            f"{key}_seed{seed}": path.replace("{seed}", str(seed))
+            for seed in seeds
             for key, path in output.items()
         }
         params = {**params, "seeds": seeds}

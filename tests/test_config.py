@@ -7,7 +7,7 @@ import subprocess
 import pytest
 import yaml
 
-from audiorepro.config import ConfigError, load_schema, validate_config
+from audiorepro.config import ConfigError, validate_config
 from conftest import ROOT, SNAKEMAKE, TINY, run_snakemake
 
 SCHEMA = ROOT / "config" / "schema.yaml"
@@ -49,88 +49,6 @@ def test_bad_config_stops_the_workflow_with_the_key(tmp_path):
     proc = run_snakemake(tmp_path, "-n", configfiles=[bad], check=False)
     assert proc.returncode != 0
     assert "config key catsdogs.source.kind: 'ftp' is not one of" in proc.stdout + proc.stderr
-
-
-# --- every schema key has a description and a row in config/README.md ----------------------------
-
-def _resolved(node, schema):
-    if "$ref" in node:
-        target = schema["$defs"][node["$ref"].split("/")[-1]]
-        return {**target, **{k: v for k, v in node.items() if k != "$ref"}}
-    return node
-
-
-def schema_keys(node, schema, prefix=()):
-    """(key path, node) of every key under ``node``; the items of a list ``grid`` are ``grid[]``."""
-    node = _resolved(node, schema)
-    for name, child in node.get("properties", {}).items():
-        child = _resolved(child, schema)
-        yield prefix + (name,), child
-        yield from schema_keys(child, schema, prefix + (name,))
-        if isinstance(child.get("items"), dict):
-            yield from schema_keys(child["items"], schema, prefix + (f"{name}[]",))
-
-
-def readme_keys(text):
-    """{section heading: key paths its tables' key cells name}. The first name in a cell is the
-    path in the section; later names without a dot are its siblings."""
-    sections, section = {}, None
-    for line in text.splitlines():
-        if line.startswith("## "):
-            section = sections.setdefault(line[3:].split(" (")[0].strip(), set())
-        elif line.startswith("| `") and section is not None:
-            names = re.findall(r"`([^`]+)`", line.split("|")[1])
-            parent = tuple(names[0].split("."))[:-1]
-            for name in names:
-                section.add(tuple(name.split(".")) if "." in name or name == names[0]
-                            else parent + (name,))
-    return sections
-
-
-def documentation_problems(schema, readme_text):
-    """Keys without a description, keys without a row in their README section, rows naming no
-    key. A study's ``source`` keys are documented once, under "Data sources"."""
-    studies = set(schema["properties"]["studies"]["items"]["enum"])
-    documented = readme_keys(readme_text)
-    problems, expected = [], {}
-    for path, node in schema_keys(schema, schema):
-        if not str(node.get("description", "")).strip():
-            problems.append(f"{'.'.join(path)}: no description in the schema")
-        if path[0] in studies and path[1:2] == ("source",):
-            section, key = "Data sources", path[2:]
-        elif path[0] in studies:
-            section, key = path[0], path[1:]
-        else:
-            section, key = "Top level", path
-        if key:
-            expected.setdefault(section, set()).add(key)
-    for section, keys in expected.items():
-        rows = documented.get(section, set())
-        for key in sorted(keys):
-            # a key holding other keys is documented by them; any other key needs its own row
-            if key not in rows and not any(row[:len(key)] == key for row in rows):
-                problems.append(f"{'.'.join(key)}: no row in the README section {section}")
-        problems += [f"{'.'.join(row)}: README section {section} names a key the schema lacks"
-                     for row in sorted(rows - keys)]
-    return problems
-
-
-def test_every_schema_key_is_described_and_documented_in_the_readme():
-    schema = load_schema(SCHEMA)
-    readme = (ROOT / "config" / "README.md").read_text()
-    assert documentation_problems(schema, readme) == []
-    # the check fails for a key added without docs, without a description, or documented wrongly
-    training = schema["properties"]["sorting"]["properties"]["training"]["properties"]
-    training["patience"] = {"type": "integer", "description": "epochs without progress"}
-    item = schema["properties"]["sorting"]["properties"]["grid"]["items"]["properties"]
-    item["dropout"] = {"type": "number"}
-    misspelt = readme.replace("| `urls[].url`, `sha256`", "| `urls[].url`, `sha265`")
-    assert sorted(documentation_problems(schema, misspelt)) == [
-        "grid[].dropout: no row in the README section sorting",
-        "sorting.grid[].dropout: no description in the schema",
-        "training.patience: no row in the README section sorting",
-        "urls[].sha256: no row in the README section Data sources",
-        "urls[].sha265: README section Data sources names a key the schema lacks"]
 
 
 # --- the studies' data sources are checked at start-up --------------------------------------------

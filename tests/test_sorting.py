@@ -423,7 +423,9 @@ def test_one_job_training_a_point_with_every_seed_writes_what_a_job_per_seed_wri
                                 ("metrics", "metrics.json")]}
 
     grouped = files("grouped")
-    made = train.run_seeds(_job("sorting_train", inputs, grouped,
+    outputs = {f"{name}_seed{s}": paths[i] for name, paths in grouped.items()
+               for i, s in enumerate(seeds)}
+    made = train.run_seeds(_job("sorting_train", inputs, outputs,
                                 {**shared, "seeds": seeds, "training": training,
                                  "sampling": sampling}, {"point": "noise_tiny"}))
     assert len(made) == 2 and made[0]["seed"] == 1 and made[1]["seed"] == 2
@@ -447,7 +449,7 @@ def test_one_job_training_a_point_with_every_seed_writes_what_a_job_per_seed_wri
         assert all(np.array_equal(x, y) for x, y in zip(a.get_weights(), b.get_weights()))
     assert made[0]["accuracy"] != made[1]["accuracy"] or made[0]["n_valid"] != 0  # two runs
     with pytest.raises(ValueError, match="differ in length"):
-        train.run_seeds(_job("sorting_train", inputs, grouped,
+        train.run_seeds(_job("sorting_train", inputs, outputs,
                              {**shared, "seeds": seeds, "training": training[:1],
                               "sampling": sampling}, {"point": "noise_tiny"}))
 

@@ -109,7 +109,7 @@ def test_the_default_run_trains_the_ablations_and_ablations_false_skips_them(sou
 
 WHALES_AFTER_TRAINING = {"whales_train": 3, "whales_sweep": 1, "whales_figures": 1,
                          "replicates": 3, "claims": 1}
-SORTING_AFTER_TRAINING = {"sorting_train": 10, "sorting_collect": 1, "sorting_figures": 1,
+SORTING_AFTER_TRAINING = {"sorting_train": 5, "sorting_collect": 1, "sorting_figures": 1,
                           "claims": 1}
 ORCAS_AFTER_TRAINING = {"orcas_train": 2, "orcas_scan": 2, "orcas_figures": 1, "replicates": 2,
                         "claims": 1}

@@ -146,9 +146,12 @@ def run_points(job):
 def run_seeds(job):
     """The rule sorting_train: one grid point (the ``point`` wildcard, ``params.point``)
     trained with each of ``params.seeds`` in turn in this one process (:func:`run_points`),
-    ``params.training`` and ``params.sampling`` holding each seed's settings."""
-    name = job.wildcards.point
-    params = _Params({**dict(job.params.items()), "points": [name] * len(job.params.seeds),
+    ``params.training`` and ``params.sampling`` holding each seed's settings and the outputs
+    each seed's files (``model_seed<n>``, ``history_seed<n>``, ``metrics_seed<n>``)."""
+    name, seeds = job.wildcards.point, list(job.params.seeds)
+    params = _Params({**dict(job.params.items()), "points": [name] * len(seeds),
                       "grid": {name: job.params.point}})
-    return run_points(SimpleNamespace(input=job.input, log=job.log, output=job.output,
+    files = SimpleNamespace(**{kind: [job.output[f"{kind}_seed{seed}"] for seed in seeds]
+                               for kind in ("model", "history", "metrics")})
+    return run_points(SimpleNamespace(input=job.input, log=job.log, output=files,
                                       wildcards=job.wildcards, params=params))
