@@ -242,9 +242,9 @@ def claim_inputs(wildcards):
 
 
 # ---- steps: every rule of a study is declared once, as a step, by rules/<study>.smk (its own
-# stages with step(), the shapes five studies share with raw_step, convert_step, model_step and
-# figures_step); rules/steps.smk makes the rules. What rules share (the code inputs, the log and
-# the environment, threads, GPU and cache) is written there once.
+# stages with step(), the shapes the studies share with raw_step, convert_step, split_step,
+# model_step and figures_step); rules/steps.smk makes the rules. What rules share (the code
+# inputs, the log, the environment, threads, GPU and cache) is written there once.
 STEPS = {}  # rule name -> its step (a SimpleNamespace), in declaration order
 
 

@@ -6,6 +6,7 @@ import importlib
 import inspect
 import io
 import json
+import re
 import tokenize
 from pathlib import Path
 
@@ -101,6 +102,30 @@ def test_code_lines_count_code_only(tmp_path):
 def test_every_entry_point_is_thin(script):
     n = code_lines(ROOT / "scripts" / script)
     assert n <= MAX_ENTRY_POINT_LINES, f"scripts/{script}: {n} code lines"
+
+
+STEP = re.compile(r"""\b(\w+_step|step)\(\s*["'](\w+)["']""")
+
+
+@pytest.mark.parametrize("study", STUDIES)
+def test_every_rule_of_a_study_is_a_declared_step_with_its_code(study):
+    """rules/<study>.smk holds no rule block of its own (rules/steps.smk makes every rule from
+    the steps); each step's entry point or package module exists and has what it runs."""
+    text = (ROOT / "rules" / f"{study}.smk").read_text()
+    assert not re.search(r"^\s*rule\b", text, re.M), f"rules/{study}.smk writes a rule itself"
+    steps = STEP.findall(text)
+    kinds = {kind for kind, _ in steps}
+    assert {"raw_step", "model_step", "figures_step"} <= kinds
+    for kind, name in steps:
+        assert name == study or name.startswith(f"{study}_"), (kind, name)
+        if kind == "step":
+            assert (ROOT / "scripts" / f"{name}.py").is_file(), name
+        elif kind == "split_step":
+            assert (ROOT / "scripts" / f"{study}_split.py").is_file()
+        elif kind == "model_step":
+            stage = name.split("_", 1)[1]
+            module = importlib.import_module(f"audiorepro.{study}.{stage}")
+            assert callable(getattr(module, "run", None)), f"audiorepro.{study}.{stage}.run"
 
 
 def test_figure_files_expand_a_placeholder_in_order():
