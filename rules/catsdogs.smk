@@ -24,7 +24,6 @@ CATSDOGS_SETTINGS = {
 CATSDOGS_VARIANTS = config["catsdogs"]["protocols"] + (
     list(CATSDOGS_ABLATIONS) if config["ablations"] else []
 )
-CATSDOGS_MODEL = f"{CATSDOGS}/models/{{protocol}}/seed{CATSDOGS_SEEDS[0]}"
 
 
 register_study(

@@ -114,14 +114,11 @@ def study_seeds(study):
 def seeded(study, section="training"):
     """Params input function: the study's ``section`` settings with the job's replicate seed:
     replicate r (the job's seed is training.seed + r) gets ``section``'s seed + r."""
-    return lambda wildcards: seed_settings(study, section, int(wildcards.seed))
-
-
-def seed_settings(study, section, seed):
-    """The study's ``section`` settings for replicate seed ``seed`` (training.seed + r): its
-    own seed + r."""
-    offset = seed - study_seeds(study)[0]
-    return {**config[study][section], "seed": config[study][section]["seed"] + offset}
+    offset = lambda wildcards: int(wildcards.seed) - study_seeds(study)[0]
+    return lambda wildcards: {
+        **config[study][section],
+        "seed": config[study][section]["seed"] + offset(wildcards),
+    }
 
 
 def register_replicates(study, variants, shown, seeds=None, metrics=("metrics.json",)):
@@ -246,6 +243,15 @@ def claim_inputs(wildcards):
 # model_step and figures_step); rules/steps.smk makes the rules. What rules share (the code
 # inputs, the log, the environment, threads, GPU and cache) is written there once.
 STEPS = {}  # rule name -> its step (a SimpleNamespace), in declaration order
+# the protocols a study's schema allows: a {protocol} wildcard matches those (a configuration
+# may need one it does not list in <study>.protocols: whales.split.train_on, the protocol an
+# ablation is based on)
+PROTOCOLS = {
+    path.stem: schema["properties"]["protocols"]["items"]["enum"]
+    for path in sorted((Path(workflow.basedir) / "config" / "schema").glob("*.yaml"))
+    for schema in [_yaml.safe_load(path.read_text())]
+    if "protocols" in schema["properties"]
+}
 
 
 def _wildcards(paths):
@@ -294,12 +300,8 @@ def step(
     wildcards = _wildcards(output.values())
     log = log or "_".join([stage] + [f"{{{w}}}" for w in wildcards])
     script = script or f"{name}.py"
-    if "protocol" in wildcards and "protocols" in config[study]:
-        # a protocol is one the study's configuration names
-        constraints = {
-            "protocol": "|".join(config[study]["protocols"]),
-            **(constraints or {}),
-        }
+    if "protocol" in wildcards and study in PROTOCOLS:
+        constraints = {"protocol": "|".join(PROTOCOLS[study]), **(constraints or {})}
     made = SimpleNamespace(
         name=name,
         study=study,
@@ -376,37 +378,25 @@ def split_step(study, output, input, **params):
 TRAINED = {"model": "model.keras", "history": "history.csv", "metrics": "metrics.json"}
 
 
-def model_step(
-    name, variant, input, params, files=None, constraints=None, group=None, seeds=None
-):
+def model_step(name, variant, input, params, files=None, constraints=None, group=None):
     """``name`` (``<study>_<stage>``), a training or inference job:
     ``audiorepro.<study>.<stage>.run`` writes ``files`` ({name: file}; a training step:
     :data:`TRAINED` and these) under ``models/<variant>/seed{seed}/``, with the job's Keras
     backend (a parameter: part of the output cache's hash), its GPU and threads, and
-    Snakemake's between-workflow cache (:func:`output_cache`). With ``seeds``, one job trains
-    the variant with every one of them in turn (``<stage>.run_seeds``; one start-up for all):
-    its outputs are then every seed's files, named ``<name>_seed<n>``, and ``params`` hold
-    each seed's settings as lists (:func:`seed_settings`)."""
+    Snakemake's between-workflow cache (:func:`output_cache`). One job a variant and seed:
+    raising a study's ``replicates`` trains the new seeds only, and a failed job loses no
+    other seed's files."""
     study, stage = name.split("_", 1)
     files = {**(TRAINED if stage == "train" else {}), **(files or {})}
-    folder = f"models/{variant}/seed{{seed}}"
-    output = {key: f"{folder}/{file}" for key, file in files.items()}
-    if seeds:  # each file named (the output cache takes no list under one name)
-        output = {
-            f"{key}_seed{seed}": path.replace("{seed}", str(seed))
-            for seed in seeds
-            for key, path in output.items()
-        }
-        params = {**params, "seeds": seeds}
     made = step(
         name,
-        output,
+        {key: f"models/{variant}/seed{{seed}}/{file}" for key, file in files.items()},
         script="model_run.py",
         modules=[f"audiorepro/{study}/{stage}.py"],
         input=input,
         params={**params, "backend": KERAS_BACKEND},
-        log="_".join([stage, *Path(variant).parts] + ([] if seeds else ["seed{seed}"])),
-        constraints={**(constraints or {}), **({} if seeds else {"seed": r"\d+"})},
+        log="_".join([stage, *Path(variant).parts, "seed{seed}"]),
+        constraints={**(constraints or {}), "seed": r"\d+"},
         threads=TRAINING_THREADS,
     )
     made.gpus, made.group, made.cache = TRAINING_GPUS, group, output_cache(study)

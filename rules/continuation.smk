@@ -12,7 +12,6 @@ CONTINUATION_ABLATIONS = ["original-min"]  # N7: centred by the minimum, not the
 CONTINUATION_VARIANTS = config["continuation"]["protocols"] + (
     CONTINUATION_ABLATIONS if config["ablations"] else []
 )
-CONTINUATION_MODEL = f"{CONTINUATION}/models/{{protocol}}/seed{CONTINUATION_SEEDS[0]}"
 
 
 register_study(

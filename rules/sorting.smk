@@ -46,8 +46,6 @@ SORTING_CONTROLS = step(
         "rate": config["sorting"]["audio"]["rate"],
     },
 ).output["controls"]
-# one job a grid point trains it with every seed in turn (one start-up: a third of a job's
-# CPU at this size); each seed its own samples and split (sampling), model, backup and files
 model_step(
     "sorting_train",
     "{point}",
@@ -56,13 +54,13 @@ model_step(
         "point": lambda wildcards: SORTING_POINTS[wildcards.point],
         "rate": config["sorting"]["audio"]["rate"],
         "control_segments": config["sorting"]["controls"]["segments"],
-        "sampling": [seed_settings("sorting", "sampling", s) for s in SORTING_SEEDS],
+        # each replicate its own samples and split
+        "sampling": seeded("sorting", "sampling"),
         "model": config["sorting"]["model"],
-        "training": [seed_settings("sorting", "training", s) for s in SORTING_SEEDS],
+        "training": seeded("sorting"),
     },
     constraints={"point": "|".join(SORTING_POINTS)},
     group="sorting_grid",  # on a cluster, --group-components sorting_grid=N packs N points a job
-    seeds=SORTING_SEEDS,
 )
 SORTING_GRID = step(
     "sorting_collect",

@@ -31,4 +31,5 @@ for s in STEPS.values():
         script:
             # evaluated twice: when the rule is made (this step: `s`), and when a job runs,
             # where the loop is over (`s` is the last step) but `rule` names the job's rule
+            # (Snakemake's argument; never define a global named `rule`)
             (STEPS[locals()["rule"]] if "rule" in locals() else s).script

@@ -145,7 +145,7 @@ def test_only_the_configured_studies_are_restored():
         archive.only_studies(manifest, ["sorting"])
 
 
-def test_the_trained_rules_are_those_that_take_the_gpu():
+def test_the_trained_rules_are_the_model_steps():
     assert set(archive.trained_rules(ROOT)) == TRAINED
 
 

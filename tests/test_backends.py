@@ -4,7 +4,7 @@ use keras.ops only).
 Opt-in: AUDIOREPRO_BACKENDS=jax,torch (or =1 for both; CI sets it). Each backend's CPU build is
 installed into a folder of its own for the test (not into the environment). Then, on the smaller
 configuration tests/config/backends.yaml (tiny.yaml with one model of each family and one seed),
-every training and inference rule (those that take the gpu resource) runs from raw data, and so
+every training and inference rule (the model steps, archive.trained_rules) runs from raw data, and so
 does catsdogs' figures notebook, which loads the trained model and probes its layers: every
 training rule records the backend. The targets are the files those rules write, listed by a dry
 run, rather than `--until` the rules (Snakemake stops an --until run of rules that follow one

@@ -104,28 +104,36 @@ def test_every_entry_point_is_thin(script):
     assert n <= MAX_ENTRY_POINT_LINES, f"scripts/{script}: {n} code lines"
 
 
-STEP = re.compile(r"""\b(\w+_step|step)\(\s*["'](\w+)["']""")
-
-
 @pytest.mark.parametrize("study", STUDIES)
 def test_every_rule_of_a_study_is_a_declared_step_with_its_code(study):
     """rules/<study>.smk holds no rule block of its own (rules/steps.smk makes every rule from
     the steps); each step's entry point or package module exists and has what it runs."""
+    from audiorepro.provenance import SHARED, declared_steps
+
     text = (ROOT / "rules" / f"{study}.smk").read_text()
     assert not re.search(r"^\s*rule\b", text, re.M), f"rules/{study}.smk writes a rule itself"
-    steps = STEP.findall(text)
-    kinds = {kind for kind, _ in steps}
-    assert {"raw_step", "model_step", "figures_step"} <= kinds
+    steps = declared_steps(ROOT, study)
+    assert {"raw_step", "model_step", "figures_step"} <= {kind for kind, _ in steps}
     for kind, name in steps:
-        assert name == study or name.startswith(f"{study}_"), (kind, name)
-        if kind == "step":
-            assert (ROOT / "scripts" / f"{name}.py").is_file(), name
-        elif kind == "split_step":
-            assert (ROOT / "scripts" / f"{study}_split.py").is_file()
-        elif kind == "model_step":
+        assert name.startswith(f"{study}_"), (kind, name)
+        assert (ROOT / SHARED.get(kind, f"scripts/{name}.py")).is_file(), name
+        if kind == "model_step":
             stage = name.split("_", 1)[1]
             module = importlib.import_module(f"audiorepro.{study}.{stage}")
             assert callable(getattr(module, "run", None)), f"audiorepro.{study}.{stage}.run"
+
+
+def test_a_step_declared_without_a_plain_name_is_refused(tmp_path):
+    from audiorepro.provenance import declared_steps
+
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "x.smk").write_text('raw_step("x")\nstep(\n    NAME, {})\n')
+    with pytest.raises(ValueError, match=r"rules/x.smk:2: step\( needs the name"):
+        declared_steps(tmp_path, "x")
+    (tmp_path / "rules" / "x.smk").write_text('raw_step("x")\nsplit_step("x", {}, {})\n'
+                                             'model_step(\n    "x_train", "{v}")\n')
+    assert declared_steps(tmp_path, "x") == [("raw_step", "x_raw"), ("split_step", "x_split"),
+                                             ("model_step", "x_train")]
 
 
 def test_figure_files_expand_a_placeholder_in_order():

@@ -9,7 +9,9 @@ import hashlib
 import http.server
 import logging
 import os
+import re
 import subprocess
+import sys
 import threading
 from pathlib import Path
 from types import SimpleNamespace
@@ -22,6 +24,7 @@ import soundfile
 from audiorepro import audio, raw, rule
 from audiorepro.errors import InputError
 from audiorepro.recordings import convert_folder
+from conftest import ROOT
 
 
 def tone(seconds, rate=44100, channels=1, freq=440.0):
@@ -278,6 +281,64 @@ def test_a_machine_fault_says_what_it_is_and_names_the_file(tmp_path, number, wo
     assert last_line(log).endswith(f"ERROR in rule orcas_scan: {words}"
                                    + (" (no space left on the device)" if number == errno.ENOSPC
                                       else "") + " (results/orcas/models/lstm/scans.npz)")
+
+
+def test_a_job_ends_its_log_with_what_it_cost(tmp_path):
+    snakemake, log = fake_rule(tmp_path)
+    rule.run(snakemake, lambda _: rule.log.info("done"))
+    assert re.fullmatch(r".*job cost: wall \d+\.\d s, CPU \d+\.\d s user \+ \d+\.\d s system, "
+                        r"peak memory \d+ MB", last_line(log))
+
+
+JOB = """
+import atexit, sys, threading, time
+sys.path.insert(0, {scripts!r})
+from types import SimpleNamespace
+from audiorepro import rule
+sys.modules["__main__"].__real_file__ = "copy-of-the-entry-point.py"  # as Snakemake's copy has
+atexit.register(lambda: open({marker!r}, "w").write("atexit ran"))
+def main(job):
+    worker = threading.Thread(target=lambda: (time.sleep(0.3), open({late!r}, "w").write("x")))
+    worker.start()
+    rule.log.info("written before the end")
+    print("stdout line", end="")  # no newline: only a flush writes it
+    if {fail!r}:
+        raise ValueError("bad")
+rule.run(SimpleNamespace(rule="orcas_scan", log=[{log!r}]), main)
+print("never reached")
+"""
+
+
+@pytest.mark.parametrize("fail", [False, True])
+def test_a_job_process_ends_without_finalisation_but_with_everything_written(tmp_path, fail):
+    """exit_now: a job's process skips Python's finalisation, yet waits for its threads, runs
+    the atexit functions (logging's shutdown flushes the log), flushes stdout and exits with
+    the job's status; outside a job (no __real_file__) rule.run returns as before."""
+    log, marker, late = tmp_path / "job.log", tmp_path / "atexit", tmp_path / "late"
+    script = tmp_path / "job.py"
+    script.write_text(JOB.format(scripts=str(ROOT / "scripts"), marker=str(marker),
+                                 late=str(late), log=str(log), fail=fail))
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == (1 if fail else 0), proc.stderr
+    assert proc.stdout == "stdout line"  # flushed, and nothing after rule.run ran
+    assert marker.read_text() == "atexit ran" and late.read_text() == "x"
+    text = log.read_text()
+    assert "written before the end" in text
+    assert ("ERROR in rule orcas_scan: ValueError: bad" in text) == fail
+    assert ("job cost:" in text) != fail
+
+
+def test_keras_starts_without_scikit_learn_which_imports_afterwards():
+    code = ("import sys; sys.path.insert(0, {!r}); from types import SimpleNamespace;"
+            "from audiorepro import rule;"
+            "job = SimpleNamespace(params=SimpleNamespace(backend='tensorflow'), threads=1, log=[],"
+            " resources=SimpleNamespace(gpu=0));"
+            "rule.use_backend(job); print('sklearn' in sys.modules);"
+            "import sklearn.metrics; print('keras' in sys.modules)").format(str(ROOT / "scripts"))
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300)
+    assert proc.stdout.split() == ["False", "True"], proc.stderr[-2000:]
 
 
 @pytest.fixture

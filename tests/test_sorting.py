@@ -397,63 +397,6 @@ def test_train_run_fits_scores_and_writes_the_metrics_file(tmp_path):
     assert not (out / "backup").exists()
 
 
-def test_one_job_training_a_point_with_every_seed_writes_what_a_job_per_seed_writes(tmp_path):
-    """run_seeds (the rule sorting_train: a grid point, its seeds in turn in one process) gives
-    each seed the files that its own job (run) gives: same metrics, history and weights."""
-    import json
-
-    import keras
-
-    from audiorepro.sorting import controls, train
-
-    controls_dir, music = tmp_path / "controls", tmp_path / "music"
-    controls_dir.mkdir(), music.mkdir()
-    controls.write_controls(controls_dir, seconds=4.0, rate=RATE, seed=2, frequency=440.0)
-    point = {**POINT, "sample_length": 0.001, "encoding": 4}
-    shared = {"point": point, "rate": RATE, "control_segments": 4, "model": TINY_MODEL,
-              "backend": "tensorflow"}
-    seeds = [1, 2]
-    training = [{"batch_size": 16, "epochs": 2, "seed": s} for s in seeds]
-    sampling = [{**SAMPLING_CFG, "seed": SAMPLING_CFG["seed"] + s} for s in seeds]
-    inputs = {"music": str(music), "controls": str(controls_dir)}
-
-    def files(where):
-        return {name: [str(tmp_path / where / f"seed{s}" / f) for s in seeds]
-                for name, f in [("model", "model.keras"), ("history", "history.csv"),
-                                ("metrics", "metrics.json")]}
-
-    grouped = files("grouped")
-    outputs = {f"{name}_seed{s}": paths[i] for name, paths in grouped.items()
-               for i, s in enumerate(seeds)}
-    made = train.run_seeds(_job("sorting_train", inputs, outputs,
-                                {**shared, "seeds": seeds, "training": training,
-                                 "sampling": sampling}, {"point": "noise_tiny"}))
-    assert len(made) == 2 and made[0]["seed"] == 1 and made[1]["seed"] == 2
-    for i, s in enumerate(seeds):
-        keras.backend.clear_session()
-        alone = {name: paths[i] for name, paths in files("alone").items()}
-        train.run(_job("sorting_train", inputs, alone,
-                       {**shared, "training": training[i], "sampling": sampling[i]},
-                       {"point": "noise_tiny", "seed": str(s)}))
-
-        def read(path):
-            metrics = json.loads(Path(path).read_text())
-            for timing in ("seconds", "training_seconds"):
-                metrics.pop(timing, None)
-            return metrics
-
-        assert read(grouped["metrics"][i]) == read(alone["metrics"])
-        assert Path(grouped["history"][i]).read_text() == Path(alone["history"]).read_text()
-        a, b = (keras.saving.load_model(p, compile=False) for p in
-                (grouped["model"][i], alone["model"]))
-        assert all(np.array_equal(x, y) for x, y in zip(a.get_weights(), b.get_weights()))
-    assert made[0]["accuracy"] != made[1]["accuracy"] or made[0]["n_valid"] != 0  # two runs
-    with pytest.raises(ValueError, match="differ in length"):
-        train.run_seeds(_job("sorting_train", inputs, outputs,
-                             {**shared, "seeds": seeds, "training": training[:1],
-                              "sampling": sampling}, {"point": "noise_tiny"}))
-
-
 def test_collect_run_writes_the_tables_and_the_claims(tmp_path):
     import json
 

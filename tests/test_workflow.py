@@ -107,9 +107,31 @@ def test_the_default_run_trains_the_ablations_and_ablations_false_skips_them(sou
     assert jobs["continuation_train"] == 2
 
 
+def test_the_declared_steps_are_the_rules_snakemake_has(source, tmp_path):
+    """What provenance (the code hash) and the archive (the trained rules) read from
+    rules/<study>.smk is every rule of the study that Snakemake makes."""
+    from audiorepro.provenance import declared_steps
+
+    listed = run_snakemake(tmp_path, "--list-rules", snakefile=source / "Snakefile").stdout.split()
+    for study in ("catsdogs", "continuation", "orcas", "sorting", "whales"):
+        assert {name for _, name in declared_steps(source, study)} == {
+            r for r in listed if r.startswith(f"{study}_")}, study
+
+
+def test_a_protocol_the_configuration_does_not_list_is_still_built_where_needed(source, tmp_path):
+    """A split protocol outside <study>.protocols that the run needs all the same: whales'
+    split.train_on, the protocol N7's min-centred continuation is based on (original)."""
+    odd = tmp_path / "odd.yaml"
+    odd.write_text("whales:\n  protocols: [digits]\n  split: {train_on: stratified}\n"
+                   "continuation:\n  protocols: [clean]\n")
+    jobs = planned_jobs(tmp_path, source, configfiles=[TINY, odd])
+    assert jobs["whales_split"] == 2 and jobs["whales_train"] == 3  # stratified, and digits
+    assert jobs["continuation_split"] == 2 and jobs["continuation_train"] == 2  # clean, original-min
+
+
 WHALES_AFTER_TRAINING = {"whales_train": 3, "whales_sweep": 1, "whales_figures": 1,
                          "replicates": 3, "claims": 1}
-SORTING_AFTER_TRAINING = {"sorting_train": 5, "sorting_collect": 1, "sorting_figures": 1,
+SORTING_AFTER_TRAINING = {"sorting_train": 10, "sorting_collect": 1, "sorting_figures": 1,
                           "claims": 1}
 ORCAS_AFTER_TRAINING = {"orcas_train": 2, "orcas_scan": 2, "orcas_figures": 1, "replicates": 2,
                         "claims": 1}

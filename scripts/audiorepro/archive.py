@@ -22,7 +22,6 @@ import io
 import json
 import lzma
 import os
-import re
 import subprocess
 import sys
 import tarfile
@@ -42,7 +41,6 @@ MANIFEST = "manifest.json"
 FORMAT = 1
 PREFIX = "results"  # members are results/<study>/..., mapped to this checkout's results folder
 MANIFEST_LIMIT = 64 << 20
-_MODEL_STEP = re.compile(r"""\bmodel_step\(\s*["'](\w+)["']""")
 _COMPRESSION = {".gz": "gz", ".tgz": "gz", ".xz": "xz", ".bz2": "bz2"}
 
 
@@ -53,11 +51,13 @@ def snakemake_command():
 
 
 def trained_rules(basedir):
-    """The training and inference rules: the steps that ``rules/*.smk`` declare with
-    ``model_step`` (every job that trains or runs a network; each takes the gpu resource,
-    audiorepro/scheduling.py)."""
-    return [name for path in sorted((Path(basedir) / "rules").glob("*.smk"))
-            for name in _MODEL_STEP.findall(path.read_text())]
+    """The training and inference rules: the steps that each study's ``rules/<study>.smk``
+    declares with ``model_step`` (every job that trains or runs a network; only those hold a
+    GPU, audiorepro/scheduling.py)."""
+    studies = sorted(p.parent.name for p in
+                     (Path(basedir) / "scripts" / "audiorepro").glob("*/claims.yaml"))
+    return [name for study in studies
+            for kind, name in provenance.declared_steps(basedir, study) if kind == "model_step"]
 
 
 def load_config(basedir, configfiles=()):

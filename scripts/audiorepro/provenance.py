@@ -30,7 +30,28 @@ SHARED = {
     "model_step": "scripts/model_run.py",
     "figures_step": "scripts/run_notebook.py",
 }
-_STEP = re.compile(r"""\b(\w+_step|step)\(\s*["'](\w+)["']""")
+# a step's declaration in rules/<study>.smk: the kind and its first argument, a string literal
+# (the rule's name for step and model_step, the study's for the others); tests/test_workflow.py
+# holds what this finds against the rules Snakemake lists
+_STEP = re.compile(r"""\b(step|raw_step|convert_step|split_step|model_step|figures_step)\(\s*"""
+                   r"""(?:["'](\w+)["'])?""")
+_NAMED = {"raw_step": "{}_raw", "convert_step": "{}_convert", "split_step": "{}_split",
+          "figures_step": "{}_figures", "step": "{}", "model_step": "{}"}
+
+
+def declared_steps(basedir, study):
+    """[(kind, rule name)] of every step ``rules/<study>.smk`` declares. A declaration whose
+    first argument is not a plain string is a ValueError: its rule could not be told apart."""
+    text = (Path(basedir) / "rules" / f"{study}.smk").read_text()
+    steps = []
+    for match in _STEP.finditer(text):
+        kind, first = match.groups()
+        if first is None:
+            line = text.count("\n", 0, match.start()) + 1
+            raise ValueError(f"rules/{study}.smk:{line}: {kind}( needs the name as a string "
+                             "literal first")
+        steps.append((kind, _NAMED[kind].format(first)))
+    return steps
 
 
 def commit(basedir):
@@ -57,9 +78,8 @@ def study_code(basedir, study):
     package = basedir / "scripts" / "audiorepro" / study
     files = {rules, basedir / "rules" / "common.smk", basedir / "rules" / "steps.smk",
              package / "claims.yaml", basedir / "reports" / f"{study}.ipynb"}
-    for kind, name in _STEP.findall(rules.read_text()):
-        own = {"step": f"{name}.py", "split_step": f"{name}_split.py"}.get(kind)
-        files.add(basedir / (f"scripts/{own}" if own else SHARED.get(kind, "")))
+    for kind, name in declared_steps(basedir, study):
+        files.add(basedir / SHARED.get(kind, f"scripts/{name}.py"))
     files.update(package.glob("*.py"))
     for script in [f for f in files if f.suffix in (".py", ".ipynb") and f.is_file()]:
         files.update(Path(p) for p in entry_point_sources(script, basedir / "scripts"))

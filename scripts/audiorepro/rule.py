@@ -102,7 +102,8 @@ def run(snakemake, main):
                         handlers=handlers, force=True)
     try:
         main(snakemake)
-        log.info("%s", job_cost())
+        with contextlib.suppress(Exception):  # the outputs are written: never fail them now
+            log.info("%s", job_cost())
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as err:  # noqa: BLE001 (every failure becomes one line)

@@ -6,8 +6,6 @@ samples and the song split (``sampling.seed``), then the model's initial weights
 global seed), then the batch streams (``training.seed``).
 """
 
-from types import SimpleNamespace
-
 import keras
 
 from ..training import log, resumable_fit, training_record, write_json
@@ -61,18 +59,14 @@ def run_details(songs, sets, *, run, seed, sampling_seed, chunk_len):
             "songs": {split: int(n) for split, n in sets.songs.split.value_counts().items()}}
 
 
-def run(job, datasets=None):
+def run(job):
     """The whole training rule: load the point's data set, draw its samples, build and fit the
-    sorter, score the best model and write its metrics.json. ``datasets`` ({dataset: Songs}),
-    where given, holds the data sets already loaded, and gets this point's."""
+    sorter, score the best model and write its metrics.json."""
     p, out, point = job.params, job.output, dict(job.params.point)
     s, t = p.sampling, p.training
     keras.utils.set_random_seed(t["seed"])
-    datasets = {} if datasets is None else datasets
-    if point["dataset"] not in datasets:
-        datasets[point["dataset"]] = data.load_dataset(
-            point["dataset"], job.input.music, job.input.controls, p.rate, p.control_segments)
-    songs = datasets[point["dataset"]]
+    songs = data.load_dataset(point["dataset"], job.input.music, job.input.controls, p.rate,
+                              p.control_segments)
     chunk_len, sets = draw_sets(songs, point, s, p.rate)
     net = model.build(model_settings(p.model, point, chunk_len), t)
     fitter = fit(job, net, songs, sets, t)
@@ -87,71 +81,3 @@ def run(job, datasets=None):
     log.info("%s: accuracy %.3f [%.3f, %.3f], chance %.3f", job.wildcards.point,
              metrics["accuracy"], metrics["ci_low"], metrics["ci_high"], metrics["chance"])
     return metrics
-
-
-class _Params(dict):
-    """A job's params: a dict that also reads as attributes (as Snakemake's do)."""
-
-    __getattr__ = dict.__getitem__
-
-
-def point_jobs(job):
-    """The grid points of a job that trains several (:func:`run_points`), each as the job
-    object :func:`run` takes, in order.
-
-    ``job.params.points`` lists the point names in the order of the outputs
-    ``job.output.model``, ``.history`` and ``.metrics`` (lists), ``job.params.grid`` is
-    {point name: point} (``grid_points``). The seed is the job's ``seed`` wildcard, or
-    ``job.params.seeds`` (one per entry, a name may then come more than once); ``training`` and
-    ``sampling`` are the settings of that seed (``seeded``), or lists of one per entry. Every
-    other param is the single-point rule's, shared."""
-    names = list(job.params.points)
-    n = len(names)
-
-    def each(value):
-        return list(value) if isinstance(value, (list, tuple)) else [value] * n
-
-    seeds = each(job.params.seeds if "seeds" in job.params.keys() else job.wildcards.seed)
-    training, sampling = each(job.params.training), each(job.params.sampling)
-    files = [list(job.output.model), list(job.output.history), list(job.output.metrics)]
-    lengths = {n, len(seeds), len(training), len(sampling), *map(len, files)}
-    if len(lengths) != 1:
-        raise ValueError(f"the points, seeds, settings and outputs of a grouped sorting job "
-                         f"differ in length: {sorted(lengths)}")
-    shared = {k: v for k, v in job.params.items()
-              if k not in ("points", "grid", "seeds", "training", "sampling")}
-    return [SimpleNamespace(
-        rule="sorting_train", input=job.input, log=job.log,
-        output=SimpleNamespace(model=model, history=history, metrics=metrics),
-        params=_Params({**shared, "point": job.params.grid[name], "training": t,
-                        "sampling": smp}),
-        wildcards=_Params(point=name, seed=str(seed)))
-        for name, seed, t, smp, model, history, metrics in
-        zip(names, seeds, training, sampling, *files)]
-
-
-def run_points(job):
-    """Train several grid points one after the other in this one process (a job of a rule that
-    groups them; :func:`point_jobs` says what it holds): each point exactly as its own job
-    would (:func:`run`: Keras' state cleared, its global seed set, a fresh model, its own
-    backup, model, history and metrics), so the files are the same; start-up (importing
-    TensorFlow, about 4 CPU seconds) and each data set's loading are paid once."""
-    datasets, results = {}, []
-    for point_job in point_jobs(job):
-        keras.backend.clear_session()
-        results.append(run(point_job, datasets))
-    return results
-
-
-def run_seeds(job):
-    """The rule sorting_train: one grid point (the ``point`` wildcard, ``params.point``)
-    trained with each of ``params.seeds`` in turn in this one process (:func:`run_points`),
-    ``params.training`` and ``params.sampling`` holding each seed's settings and the outputs
-    each seed's files (``model_seed<n>``, ``history_seed<n>``, ``metrics_seed<n>``)."""
-    name, seeds = job.wildcards.point, list(job.params.seeds)
-    params = _Params({**dict(job.params.items()), "points": [name] * len(seeds),
-                      "grid": {name: job.params.point}})
-    files = SimpleNamespace(**{kind: [job.output[f"{kind}_seed{seed}"] for seed in seeds]
-                               for kind in ("model", "history", "metrics")})
-    return run_points(SimpleNamespace(input=job.input, log=job.log, output=files,
-                                      wildcards=job.wildcards, params=params))
