@@ -255,7 +255,10 @@ def use_backend(snakemake):
     threads = str(max(1, int(getattr(snakemake, "threads", 1) or 1)))
     for variable in ("TF_NUM_INTRAOP_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(variable, threads)
+    # TensorFlow only: PyTorch's start-up asks importlib whether scikit-learn exists
+    # (torch._dynamo's trace rules), which the blocked import would answer with an error
+    blocked = ("sklearn",) if os.environ["KERAS_BACKEND"] == "tensorflow" else ()
     with native_stderr_to(snakemake.log[0] if snakemake.log else None), \
-            without_modules("sklearn"):
+            without_modules(*blocked):
         import keras  # noqa: F401
     return os.environ["KERAS_BACKEND"]
