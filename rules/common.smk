@@ -244,7 +244,7 @@ def claim_inputs(wildcards):
 # inputs, the log, the environment, threads, GPU and cache) is written there once.
 STEPS = {}  # rule name -> its step (a SimpleNamespace), in declaration order
 # the protocols a study's schema allows: a {protocol} wildcard matches those (a configuration
-# may need one it does not list in <study>.protocols: whales.split.train_on, the protocol an
+# may need one it does not list in <study>.protocols: the split a study trains on, the protocol an
 # ablation is based on)
 PROTOCOLS = {
     path.stem: schema["properties"]["protocols"]["items"]["enum"]
