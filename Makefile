@@ -30,12 +30,15 @@ $(STAMP): requirements.txt
 reproduce: $(STAMP)
 	$(BIN)/snakemake --cores all --resources gpu=1 $(SNAKEMAKE_ARGS)
 
+# Every test, on as many processes as the machine has cores (at most 4; pytest-xdist): the tests
+# of the shared tiny run stay on one process, every other module's tests on one each.
+XDIST := -n auto --maxprocesses 4 --dist loadgroup
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(XDIST)
 
 # The unit tests alone: every test that starts Snakemake is marked `workflow` and left out.
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not workflow" -q
+	$(BIN)/python -m pytest $(XDIST) -m "not workflow" -q
 
 # The report of the last run (figures, captions, audio, the claims table): open report.html.
 report: $(STAMP)

@@ -48,6 +48,22 @@ def run_snakemake(workdir, *args, configfiles=(TINY,), check=True, snakefile=Non
     return proc
 
 
+# `make test` runs the tests on two or more processes (pytest-xdist, --dist loadgroup). A session
+# fixture is per process, so every test of the shared tiny run (`built` and what builds on it) is
+# one group on one process, which builds that run once; every other test stays with its module,
+# whose fixtures (a SLURM cluster, a backend's install, an S3 server, local folders) are then
+# made once.
+SHARED_RUN = {"built", "built_report", "source"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if SHARED_RUN & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.xdist_group("tiny-run"))
+        else:
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+
+
 @pytest.fixture
 def tone():
     """One second of a 440-Hz tone as int16 at 16 kHz."""
