@@ -56,6 +56,7 @@ def run_snakemake(workdir, *args, configfiles=(TINY,), check=True, snakefile=Non
 SHARED_RUN = {"built", "built_report", "source"}
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups off the marks
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if SHARED_RUN & set(getattr(item, "fixturenames", ())):
