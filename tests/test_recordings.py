@@ -341,6 +341,27 @@ def test_keras_starts_without_scikit_learn_which_imports_afterwards():
     assert proc.stdout.split() == ["False", "True"], proc.stderr[-2000:]
 
 
+
+@pytest.mark.parametrize("threads", [1, 3])
+def test_a_job_gives_the_numerical_libraries_its_threads_and_no_more(threads):
+    """TensorFlow's intra- and inter-op pools (the inter-op one takes every core unless told),
+    OpenMP and MKL get the job's threads; a value the user set wins."""
+    names = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS",
+             "MKL_NUM_THREADS")
+    code = ("import os, sys; sys.path.insert(0, {!r}); from types import SimpleNamespace;"
+            "from audiorepro import rule;"
+            "job = SimpleNamespace(params=SimpleNamespace(backend='tensorflow'), threads={},"
+            " log=[], resources=SimpleNamespace(gpu=0));"
+            "rule.use_backend(job); print(*[os.environ[n] for n in {!r}])"
+            ).format(str(ROOT / "scripts"), threads, names)
+    env = {k: v for k, v in os.environ.items() if k not in names}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300, env=env)
+    assert proc.stdout.split() == [str(threads)] * 4, proc.stderr[-2000:]
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300, env={**env, "TF_NUM_INTEROP_THREADS": "2"})
+    assert proc.stdout.split() == [str(threads), "2", str(threads), str(threads)], proc.stderr
+
 @pytest.fixture
 def full_disk(tmp_path):
     """A 1-MiB tmpfs (root only; skipped where the machine does not allow mounts)."""
