@@ -252,9 +252,9 @@ def use_backend(snakemake):
     # the job's threads (Snakemake's `threads:`, at most --cores) are the numerical libraries'
     # threads: a run with other thread counts sums in another order, which the seed replicates'
     # intervals have to cover (the README's "How far another run may differ"). TensorFlow's
-    # inter-op pool (ops run side by side) gets them too: by default it takes every core, so two
-    # one-thread jobs oversubscribed the two cores Snakemake gave them, and its hand-offs cost
-    # CPU (a catsdogs step 69 -> 57 CPU ms, sorting's 7.3 -> 4.7; the same weights to the bit)
+    # inter-op pool (ops run side by side) gets them too: by default it takes every core, so a
+    # one-thread job used the cores Snakemake gave other jobs (alone on two cores, a catsdogs
+    # step cost 69 CPU ms against 57 with one; the weights are the same to the bit)
     threads = str(max(1, int(getattr(snakemake, "threads", 1) or 1)))
     for variable in ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS",
                      "MKL_NUM_THREADS"):
