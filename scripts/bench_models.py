@@ -47,14 +47,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from audiorepro.rule import keep_freed_memory, limit_threads  # noqa: E402
+
 # one thread, as a training job on a CPU has (audiorepro.rule.use_backend): TensorFlow's default
 # pools take every core, which times a step against idle cores no job of the run has
-for _variable in ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS"):
-    os.environ.setdefault(_variable, "1")
+limit_threads(1)
 
 import keras  # noqa: E402
 
-from audiorepro.rule import keep_freed_memory  # noqa: E402
 from audiorepro.training import epoch_batches  # noqa: E402
 
 CONFIG = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())

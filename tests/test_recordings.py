@@ -341,7 +341,6 @@ def test_keras_starts_without_scikit_learn_which_imports_afterwards():
     assert proc.stdout.split() == ["False", "True"], proc.stderr[-2000:]
 
 
-
 @pytest.mark.parametrize("threads", [1, 3])
 def test_a_job_gives_the_numerical_libraries_its_threads_and_no_more(threads):
     """TensorFlow's intra- and inter-op pools (the inter-op one takes every core unless told),
@@ -361,6 +360,7 @@ def test_a_job_gives_the_numerical_libraries_its_threads_and_no_more(threads):
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=300, env={**env, "TF_NUM_INTEROP_THREADS": "2"})
     assert proc.stdout.split() == [str(threads), "2", str(threads), str(threads)], proc.stderr
+
 
 @pytest.fixture
 def full_disk(tmp_path):

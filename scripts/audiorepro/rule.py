@@ -240,6 +240,24 @@ def without_modules(*names):
         sys.meta_path.remove(finder)
 
 
+THREAD_VARIABLES = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS",
+                    "MKL_NUM_THREADS")
+
+
+def limit_threads(threads, environ=os.environ):
+    """Give the numerical libraries ``threads`` threads (a value already in ``environ`` wins).
+
+    A job's threads (Snakemake's `threads:`, at most --cores) are its libraries' threads: a run
+    with other thread counts sums in another order, which the seed replicates' intervals have to
+    cover (the README's "How far another run may differ"). TensorFlow's inter-op pool (ops run
+    side by side) gets them too: by default it takes every core, so a one-thread job used the
+    cores Snakemake gave other jobs (alone on two cores, a catsdogs step cost 69 CPU ms against
+    57 with one; the weights are the same to the bit). Set before TensorFlow starts.
+    """
+    for variable in THREAD_VARIABLES:
+        environ.setdefault(variable, str(max(1, int(threads or 1))))
+
+
 def use_backend(snakemake):
     """Select the rule's Keras backend (``params.backend``; KERAS_BACKEND in the environment
     wins), give the numerical libraries the job's threads, keep freed memory for the next
@@ -249,16 +267,7 @@ def use_backend(snakemake):
     hold_gpus(snakemake)
     os.environ.setdefault("KERAS_BACKEND", snakemake.params.backend)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    # the job's threads (Snakemake's `threads:`, at most --cores) are the numerical libraries'
-    # threads: a run with other thread counts sums in another order, which the seed replicates'
-    # intervals have to cover (the README's "How far another run may differ"). TensorFlow's
-    # inter-op pool (ops run side by side) gets them too: by default it takes every core, so a
-    # one-thread job used the cores Snakemake gave other jobs (alone on two cores, a catsdogs
-    # step cost 69 CPU ms against 57 with one; the weights are the same to the bit)
-    threads = str(max(1, int(getattr(snakemake, "threads", 1) or 1)))
-    for variable in ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS",
-                     "MKL_NUM_THREADS"):
-        os.environ.setdefault(variable, threads)
+    limit_threads(getattr(snakemake, "threads", 1))
     # TensorFlow only: PyTorch's start-up asks importlib whether scikit-learn exists
     # (torch._dynamo's trace rules), which the blocked import would answer with an error
     blocked = ("sklearn",) if os.environ["KERAS_BACKEND"] == "tensorflow" else ()
