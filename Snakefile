@@ -24,6 +24,11 @@ include: "rules/replicates.smk"
 include: "rules/report.smk"
 
 
+onstart:
+    # a local run's scheduler without the rate limit whose timers pile up (audiorepro/scheduling.py)
+    without_rate_limit(workflow)
+
+
 rule all:
     default_target: True
     input:

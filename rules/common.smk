@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
 
 from audiorepro.config import ConfigError, validate_config
 from audiorepro.imports import entry_point_sources
-from audiorepro.scheduling import training_resources
+from audiorepro.scheduling import training_resources, without_rate_limit
 
 validate_config(config, Path(workflow.basedir) / "config" / "schema.yaml")
 

@@ -108,3 +108,27 @@ def claim_gpus(count, environ=None, listing=gpu_indices, poll=0.5, log=None):
                         "(--resources gpu allows more jobs than there are GPUs)")
         waited = True
         time.sleep(poll)
+
+
+# ---- Snakemake's own scheduler on this machine
+def without_rate_limit(workflow):
+    """Turn off Snakemake's job-submission rate limit (``--max-jobs-per-timespan``, 100 a second
+    by default) for a run on this machine; an ``onstart`` handler (the Snakefile) calls it with
+    Snakemake's ``workflow``. Returns whether it did.
+
+    Snakemake 9's scheduler answers every wake-up under that limit by starting a timer that wakes
+    it again a second later, and every finished job is a wake-up of its own, so the timers add
+    up: after the n-th job the scheduler runs its loop (and its job selection) n times a second,
+    one thread per timer (snakemake pull request 3744). By the end of the default run that was a
+    third of a core: 330 of its 2,912 CPU seconds went to Snakemake's own process, and the
+    trainings waited for the cores it took. A run on this machine submits nothing to anyone, so
+    it has nothing to limit; a cluster executor (``--profile profiles/slurm``) keeps the limit,
+    which spares the cluster's scheduler. Nothing changes where this Snakemake has no such limiter
+    (another version) or ``--no-hooks`` skips the handler."""
+    scheduler = getattr(workflow, "scheduler", None)
+    if not getattr(workflow, "local_exec", False) or scheduler is None:
+        return False
+    if getattr(scheduler, "job_rate_limiter", None) is None:
+        return False
+    scheduler.job_rate_limiter = None
+    return True
