@@ -120,7 +120,7 @@ def without_rate_limit(workflow):
     it again a second later, and every finished job is a wake-up of its own, so the timers add
     up: after the n-th job the scheduler runs its loop (and its job selection) n times a second,
     one thread per timer (snakemake pull request 3744). By the end of the default run that was a
-    third of a core: 330 of its 2,912 CPU seconds went to Snakemake's own process, and the
+    third of a core: 300 of its 2,912 CPU seconds went to Snakemake's own process, and the
     trainings waited for the cores it took. A run on this machine submits nothing to anyone, so
     it has nothing to limit; a cluster executor (``--profile profiles/slurm``) keeps the limit,
     which spares the cluster's scheduler. Nothing changes where this Snakemake has no such limiter
