@@ -21,6 +21,10 @@
   ``startup_keras_cpu_seconds_plain``: a plain ``import keras`` and Python's full exit, what
   every job paid before ``use_backend`` left scikit-learn out and ``exit_now`` skipped the
   finalisation.
+* ``whales_alexnet_layers_speedup``: the tight-loop step (``<model>_step_ms_floor``'s measure)
+  with ``keras.layers.Conv2D(groups=2)`` and the LRN summed from shifted copies over the step
+  with :class:`audiorepro.whales.model.GroupedConv2D` and the band-matrix LRN;
+  ``whales_googlenet_layers_speedup``: the same for GoogLeNet's LRN (it has no groups).
 * ``<model>_step_ms`` beside ``<model>_step_ms_floor``: one training step with the real batch
   stream (``fit`` on the study's PyDataset), and the same compiled step in a tight loop on
   batches already in memory (``train_on_batch``: no PyDataset, no tf.data), the floor the input
@@ -143,6 +147,44 @@ def catsdogs(steps):
     return input_efficiency(build, stream, steps)
 
 
+class SlicedLRN(keras.layers.Layer):
+    """The LRN as it was summed before :class:`audiorepro.whales.model.LRN`'s band matrix:
+    ``size`` shifted copies of the zero-padded squares added up (Caffe's defaults)."""
+
+    def __init__(self, size=5, alpha=1e-4, beta=0.75, k=1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def call(self, x):
+        ops, half, channels = keras.ops, self.size // 2, x.shape[-1]
+        squares = ops.pad(ops.square(x), [[0, 0], [0, 0], [0, 0], [half, half]])
+        window = sum(squares[..., i : i + channels] for i in range(self.size))
+        return x / ops.power(self.k + (self.alpha / self.size) * window, self.beta)
+
+
+def stock_layers_speedup(steps):
+    """{name: the tight-loop step (:func:`tight_loop_ms`) with Keras' grouped convolution and
+    the shifted-copies LRN over the step with the project's layers}, for the two whales
+    networks, on ``steps`` batches of their stream."""
+    from unittest import mock
+
+    from audiorepro.whales import model as nets
+
+    def ratio(build, stream, swaps):
+        module, keras_own = swaps
+        held = [stream[i] for i in range(min(steps, len(stream)))]
+        with mock.patch.multiple(module, **keras_own):
+            stock = tight_loop_ms(build(), held)
+        return stock / tight_loop_ms(build(), held)
+
+    speedups = {}
+    for net, swaps in [("alexnet", {"GroupedConv2D": keras.layers.Conv2D, "LRN": SlicedLRN}),
+                       ("googlenet", {"LRN": SlicedLRN})]:
+        build, stream = whales_training(net)
+        speedups[f"whales_{net}_layers"] = ratio(build, stream, (nets, swaps))
+    return speedups
+
+
 def catsdogs_epoch_seconds(keep):
     """Wall and CPU (user, system) seconds of one catsdogs training epoch after a warm-up
     epoch, in this process, with or without :func:`keep_freed_memory` first."""
@@ -167,7 +209,9 @@ def memory_kept_speedup():
     return measure("default"), measure("keep")
 
 
-def whales(steps, net="alexnet"):
+def whales_training(net):
+    """A builder of the default configuration's ``net`` and its image batch stream (random
+    images)."""
     from audiorepro.whales import model, solver
 
     c = CONFIG["whales"]
@@ -186,7 +230,11 @@ def whales(steps, net="alexnet"):
         return model.build(model_cfg, training_cfg)
 
     outputs, _ = solver.classifier_outputs(build())
-    stream = solver.image_batches(images, labels, images.mean(0), batch, 0, outputs)
+    return build, solver.image_batches(images, labels, images.mean(0), batch, 0, outputs)
+
+
+def whales(steps, net="alexnet"):
+    build, stream = whales_training(net)
     return input_efficiency(build, stream, steps)
 
 
@@ -377,6 +425,8 @@ def main(argv=None):
         print(f"{name}_step_ms={1000 / real:.1f}")
         print(f"{name}_step_ms_in_memory={1000 / memory:.1f}")
         print(f"{name}_step_ms_floor={floor:.1f}")
+    for name, speedup in stock_layers_speedup(args.steps).items():
+        print(f"{name}_speedup={speedup:.2f}")
     print(f"catsdogs_epoch_seconds={wall:.2f} (system {system:.2f})")
     print(f"catsdogs_epoch_seconds_memory_kept={kept_wall:.2f} (system {kept_system:.2f})")
     print(f"catsdogs_memory_kept_speedup={wall / kept_wall:.2f}")

@@ -137,6 +137,51 @@ def test_lrn_matches_caffe_formula():
     np.testing.assert_allclose(ours, x / (1 + 1e-4 / 5 * window) ** 0.75, rtol=1e-5)
 
 
+def test_lrn_sums_a_window_of_five_channels_at_the_edges_too():
+    # one channel lit: its square reaches the two channels either side, and no further
+    x = np.zeros((1, 1, 1, 8), "float32")
+    x[..., 1] = 100.0
+    y = np.full_like(x, 1.0)
+    ours = np.asarray(nets.LRN(k=0.0, alpha=5.0, beta=1.0)(x + y))
+    c = np.arange(8)
+    in_window = np.abs(c[:, None] - c[None, :]) <= 2  # 3 channels at an edge, 4 next to it
+    window = in_window.sum(axis=1) + np.where(in_window[:, 1], 101.0**2 - 1.0, 0.0)
+    np.testing.assert_allclose(ours[0, 0, 0], (x + y)[0, 0, 0] / window, rtol=1e-6)
+
+
+@pytest.mark.parametrize("groups", [2, 3])
+def test_grouped_conv_is_keras_grouped_conv_group_by_group(groups, tmp_path):
+    import keras
+    import tensorflow as tf
+
+    shape = (6, 7, 6)
+    ours = nets.GroupedConv2D(6, 3, groups=groups, name="g")
+    keras_own = keras.layers.Conv2D(6, 3, groups=groups)
+    x = np.random.default_rng(1).normal(size=(2, *shape)).astype("float32")
+    ours.build((None, *shape))
+    keras_own.build((None, *shape))
+    assert [w.shape for w in ours.weights] == [w.shape for w in keras_own.weights]
+    keras_own.set_weights(ours.get_weights())
+    xt = tf.constant(x)
+    outputs, grads = [], []
+    for layer in (ours, keras_own):
+        with tf.GradientTape() as tape:
+            tape.watch(xt)
+            y = layer(xt)
+            loss = tf.reduce_sum(y * y)
+        outputs.append(np.asarray(y))
+        grads.append([np.asarray(g) for g in tape.gradient(loss, [xt, *layer.trainable_weights])])
+    np.testing.assert_allclose(outputs[0], outputs[1], rtol=1e-5, atol=1e-5)
+    for a, b in zip(*grads):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
+    # it saves and loads as itself
+    model = keras.Sequential([keras.Input(shape), ours])
+    model.save(tmp_path / "m.keras")
+    loaded = nets.load_model(tmp_path / "m.keras")
+    assert type(loaded.get_layer("g")) is nets.GroupedConv2D
+    np.testing.assert_array_equal(np.asarray(loaded(x)), np.asarray(model(x)))
+
+
 # --- the networks at paper size ------------------------------------------------------------------
 
 
