@@ -61,6 +61,7 @@ limit_threads(1)
 import keras  # noqa: E402
 
 from audiorepro.training import epoch_batches  # noqa: E402
+from audiorepro.whales import model as nets  # noqa: E402
 
 CONFIG = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
 
@@ -147,13 +148,9 @@ def catsdogs(steps):
     return input_efficiency(build, stream, steps)
 
 
-class SlicedLRN(keras.layers.Layer):
+class SlicedLRN(nets.LRN):
     """The LRN as it was summed before :class:`audiorepro.whales.model.LRN`'s band matrix:
-    ``size`` shifted copies of the zero-padded squares added up (Caffe's defaults)."""
-
-    def __init__(self, size=5, alpha=1e-4, beta=0.75, k=1.0, **kwargs):
-        super().__init__(**kwargs)
-        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+    ``size`` shifted copies of the zero-padded squares added up."""
 
     def call(self, x):
         ops, half, channels = keras.ops, self.size // 2, x.shape[-1]
@@ -168,20 +165,14 @@ def stock_layers_speedup(steps):
     networks, on ``steps`` batches of their stream."""
     from unittest import mock
 
-    from audiorepro.whales import model as nets
-
-    def ratio(build, stream, swaps):
-        module, keras_own = swaps
-        held = [stream[i] for i in range(min(steps, len(stream)))]
-        with mock.patch.multiple(module, **keras_own):
-            stock = tight_loop_ms(build(), held)
-        return stock / tight_loop_ms(build(), held)
-
     speedups = {}
-    for net, swaps in [("alexnet", {"GroupedConv2D": keras.layers.Conv2D, "LRN": SlicedLRN}),
+    for net, stock in [("alexnet", {"GroupedConv2D": keras.layers.Conv2D, "LRN": SlicedLRN}),
                        ("googlenet", {"LRN": SlicedLRN})]:
         build, stream = whales_training(net)
-        speedups[f"whales_{net}_layers"] = ratio(build, stream, (nets, swaps))
+        held = [stream[i] for i in range(min(steps, len(stream)))]
+        with mock.patch.multiple(nets, **stock):
+            stock_ms = tight_loop_ms(build(), held)
+        speedups[f"whales_{net}_layers"] = stock_ms / tight_loop_ms(build(), held)
     return speedups
 
 

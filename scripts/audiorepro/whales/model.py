@@ -55,6 +55,7 @@ class LRN(keras.layers.Layer):
         return {**super().get_config(), "size": self.size, "alpha": self.alpha,
                 "beta": self.beta, "k": self.k}
 
+
 @keras.saving.register_keras_serializable(package="audiorepro")
 class GroupedConv2D(keras.layers.Conv2D):
     """Caffe's grouped convolution (``groups`` > 1) as one convolution per group, concatenated.
