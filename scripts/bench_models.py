@@ -24,7 +24,10 @@
 * ``whales_alexnet_layers_speedup``: the tight-loop step (``<model>_step_ms_floor``'s measure)
   with ``keras.layers.Conv2D(groups=2)`` and the LRN summed from shifted copies over the step
   with :class:`audiorepro.whales.model.GroupedConv2D` and the band-matrix LRN;
-  ``whales_googlenet_layers_speedup``: the same for GoogLeNet's LRN (it has no groups).
+  ``whales_googlenet_layers_speedup``: the same for GoogLeNet's LRN (it has no groups);
+  ``catsdogs_layers_speedup``: the same for the catsdogs model with
+  ``keras.layers.BatchNormalization`` over the step with
+  :class:`audiorepro.catsdogs.model.FoldedBatchNormalization`.
 * ``<model>_step_ms`` beside ``<model>_step_ms_floor``: one training step with the real batch
   stream (``fit`` on the study's PyDataset), and the same compiled step in a tight loop on
   batches already in memory (``train_on_batch``: no PyDataset, no tf.data), the floor the input
@@ -160,19 +163,27 @@ class SlicedLRN(nets.LRN):
 
 
 def stock_layers_speedup(steps):
-    """{name: the tight-loop step (:func:`tight_loop_ms`) with Keras' grouped convolution and
-    the shifted-copies LRN over the step with the project's layers}, for the two whales
-    networks, on ``steps`` batches of their stream."""
+    """{name: the tight-loop step (:func:`tight_loop_ms`) with Keras' own layers over the step
+    with the project's faster ones}: the whales networks with Keras' grouped convolution and
+    the shifted-copies LRN, the catsdogs model with Keras' BatchNormalization, on ``steps``
+    batches of their streams."""
     from unittest import mock
 
+    from audiorepro.catsdogs import model as catsdogs_model
+
+    cases = [("whales_alexnet", nets, {"GroupedConv2D": keras.layers.Conv2D, "LRN": SlicedLRN},
+              lambda: whales_training("alexnet")),
+             ("whales_googlenet", nets, {"LRN": SlicedLRN}, lambda: whales_training("googlenet")),
+             ("catsdogs", catsdogs_model,
+              {"FoldedBatchNormalization": keras.layers.BatchNormalization},
+              lambda: catsdogs_training()[::-1])]
     speedups = {}
-    for net, stock in [("alexnet", {"GroupedConv2D": keras.layers.Conv2D, "LRN": SlicedLRN}),
-                       ("googlenet", {"LRN": SlicedLRN})]:
-        build, stream = whales_training(net)
+    for name, module, stock, case in cases:
+        build, stream = case()
         held = [stream[i] for i in range(min(steps, len(stream)))]
-        with mock.patch.multiple(nets, **stock):
+        with mock.patch.multiple(module, **stock):
             stock_ms = tight_loop_ms(build(), held)
-        speedups[f"whales_{net}_layers"] = stock_ms / tight_loop_ms(build(), held)
+        speedups[f"{name}_layers"] = stock_ms / tight_loop_ms(build(), held)
     return speedups
 
 

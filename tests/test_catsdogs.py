@@ -342,3 +342,58 @@ def test_probabilities_and_the_pooling_reading_of_a_model():
     assert reading == evaluate.pooling_components(
         pooled, table.label, net.get_layer("sigmoid").get_weights()[0])
     assert len(reading["dog_minus_cat"]) == 3 == len(reading["sigmoid_weights"])
+
+
+@pytest.mark.parametrize("shape, fold", [((3, 96, 10), 48), ((2, 8000, 10), 50), ((3, 63, 10), 21),
+                                         ((2, 97, 5), 97), ((2, 8191, 10), 1)])
+def test_folded_batch_norm_is_keras_batch_norm(shape, fold, tmp_path):
+    import keras
+    import tensorflow as tf
+
+    assert cnn.fold_factor(shape[1], shape[2]) == fold  # 8191 is prime: Keras' own arithmetic
+    channels = shape[-1]
+    ours, keras_own = cnn.FoldedBatchNormalization(name="bn"), keras.layers.BatchNormalization()
+    for layer in (ours, keras_own):
+        layer.build(shape)
+        layer.set_weights([np.linspace(0.5, 2, channels), np.linspace(-1, 1, channels),
+                           np.linspace(-0.2, 0.2, channels), np.linspace(0.5, 1.5, channels)])
+    # channels of other means and scales, so a statistic taken over the wrong axis shows
+    x = (np.random.default_rng(0).normal(size=shape) * np.arange(1, channels + 1)
+         + np.arange(channels)).astype("float32")
+    xt = tf.constant(x)
+    # a loss whose gradient differs per element (the sum of squares, per channel nearly fixed
+    # by the normalisation itself, has a gradient of almost nothing but rounding)
+    weights = tf.constant(np.random.default_rng(1).normal(size=shape).astype("float32"))
+    results = []
+    for layer in (ours, keras_own):
+        inference = np.asarray(layer(xt, training=False))
+        with tf.GradientTape() as tape:
+            tape.watch(xt)
+            y = layer(xt, training=True)
+            loss = tf.reduce_sum(y * weights)
+        grads = tape.gradient(loss, [xt, *layer.trainable_weights])
+        results.append([inference, np.asarray(y), *map(np.asarray, grads),
+                        *map(np.asarray, layer.non_trainable_weights)])
+    names = ["inference", "training", "d input", "d gamma", "d beta", "moving mean",
+             "moving variance"]
+    for name, a, b in zip(names, *results):
+        if fold == 1:
+            np.testing.assert_array_equal(a, b, err_msg=name)
+        else:
+            scale = np.abs(b).max()
+            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5 * scale, err_msg=name)
+    # the moving statistics moved (the training call updated them) by the batch's statistics
+    np.testing.assert_allclose(results[0][5], 0.99 * np.linspace(-0.2, 0.2, channels)
+                               + 0.01 * x.mean(axis=(0, 1)), rtol=1e-5, atol=1e-6)
+    # it saves and loads as itself
+    model = keras.Sequential([keras.Input(shape[1:]), ours])
+    model.save(tmp_path / "m.keras")
+    loaded = keras.saving.load_model(tmp_path / "m.keras")
+    assert type(loaded.get_layer("bn")) is cnn.FoldedBatchNormalization
+    np.testing.assert_array_equal(np.asarray(loaded(x)), np.asarray(model(x)))
+
+
+def test_every_block_normalises_with_the_folded_layer():
+    net = cnn.conv1d_classifier(16_000, blocks=10, filters=10, kernel_size=4, strides=2)
+    kinds = {type(layer) for layer in net.layers if layer.name.startswith("bn_")}
+    assert kinds == {cnn.FoldedBatchNormalization}
