@@ -96,6 +96,29 @@ def test_a_resumed_run_equals_an_uninterrupted_one(tmp_path, caplog):
     assert not (tmp_path / "b" / "backup").exists()
 
 
+def test_the_optimizer_built_before_fitting_changes_no_number(tmp_path):
+    # ResumableFit creates the optimizer's variables eagerly (audiorepro.training.build_optimizer)
+    # where Keras' fit would inside its first trace: every weight and optimizer variable after
+    # five epochs is what Keras' own fit gives on the same batches
+    (tmp_path / "a").mkdir()
+    _, ours = run(tmp_path / "a", {"lr": 0.01})
+    train, validation = stream(1), stream(2, 2)
+
+    class Epochs(keras.callbacks.Callback):  # the batch streams told the epoch, as ResumableFit does
+        def on_epoch_begin(self, epoch, logs=None):
+            train.epoch = validation.epoch = epoch
+
+    keras_own = build()
+    assert not keras_own.optimizer.built
+    keras_own.fit(train, validation_data=validation, epochs=5, shuffle=False, verbose=0,
+                  callbacks=[Epochs()])
+    assert ours.optimizer.built and len(ours.optimizer.variables) > 2  # Adam's slots too
+    for a, b in zip(weights(ours), weights(keras_own), strict=True):
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(ours.optimizer.variables, keras_own.optimizer.variables, strict=True):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
 def test_a_backup_made_under_other_settings_is_discarded_with_a_message(tmp_path, caplog):
     with pytest.raises(Interrupt):
         run(tmp_path, {"lr": 0.01}, interrupt_after=2)

@@ -54,6 +54,19 @@ def epoch_batches(n_batches, make_batch):
     return EpochBatches()
 
 
+def build_optimizer(model):
+    """Create the compiled model's optimizer variables now, eagerly, as Keras' ``fit`` would
+    inside its first trace of the training step (the same variables, the same zeros).
+
+    Created inside the trace, each variable is initialised through a traced function of its
+    own, and TensorFlow then traces the training step a second time, now without creating
+    variables: for sorting's network with Adam (52 variables) the first epoch cost 3.6 CPU
+    seconds against 2.2 with the optimizer built first, the later epochs 0.5. A resumed fit
+    needs them built anyway, to restore them."""
+    if model.optimizer is not None and not model.optimizer.built:
+        model.optimizer.build(model.trainable_variables)
+
+
 def fingerprint(settings):
     """A short hash of everything a backup must agree with to be reused."""
     text = json.dumps(settings, sort_keys=True, default=str)
@@ -145,8 +158,6 @@ class ResumableFit:
 
     def _restore(self, model, state):
         data = np.load(self.backup_dir / "variables.npz")
-        if not model.optimizer.built:
-            model.optimizer.build(model.trainable_variables)
         for i, v in enumerate(model.variables):
             v.assign(data[f"m{i}"])
         for i, v in enumerate(model.optimizer.variables):
@@ -160,6 +171,7 @@ class ResumableFit:
         import keras
 
         streams = [s for s in (train, validation) if s is not None]
+        build_optimizer(model)
         state = self._load_state()
         history, best, best_epoch, seconds = [], None, None, 0.0
         self.resumed_from = 0
