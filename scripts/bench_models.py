@@ -63,7 +63,7 @@ limit_threads(1)
 
 import keras  # noqa: E402
 
-from audiorepro.training import epoch_batches  # noqa: E402
+from audiorepro.training import epoch_batches, fit_input  # noqa: E402
 from audiorepro.whales import model as nets  # noqa: E402
 
 CONFIG = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
@@ -84,10 +84,11 @@ class StepClock(keras.callbacks.Callback):
 
 def steps_per_second(model, stream, steps, skip=5):
     """Training steps per second: one over the median step time of ``steps`` steps of one epoch
-    of ``stream``, the first ``skip`` left out (tracing, warm-up). A median of steps inside one
+    of ``stream`` as a training job feeds it (:func:`audiorepro.training.fit_input`), the first
+    ``skip`` left out (tracing, warm-up). A median of steps inside one
     epoch leaves out what a whole ``fit`` call costs on top (setting up the epoch)."""
     clock = StepClock()
-    model.fit(stream, epochs=1, steps_per_epoch=steps, verbose=0, shuffle=False,
+    model.fit(fit_input(stream), epochs=1, steps_per_epoch=steps, verbose=0, shuffle=False,
               callbacks=[clock])
     return 1.0 / float(np.median(clock.times[skip:]))
 

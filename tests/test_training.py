@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from audiorepro.training import ResumableFit, epoch_batches, fingerprint
+from audiorepro.training import ResumableFit, epoch_batches, fingerprint, fit_input
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -117,6 +117,33 @@ def test_the_optimizer_built_before_fitting_changes_no_number(tmp_path):
         np.testing.assert_array_equal(a, b)
     for a, b in zip(ours.optimizer.variables, keras_own.optimizer.variables, strict=True):
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="TensorFlow's pipeline")
+def test_fit_input_fixes_the_shapes_its_batches_share_and_reads_each_epochs_batches():
+    import tensorflow as tf
+
+    fixed = stream(4, n_batches=3)
+    pipeline = fit_input(fixed)
+    x_spec, y_spec = pipeline.element_spec
+    assert x_spec.shape == (8, 5) and y_spec.shape == (8, 1)  # Keras' adapter: (None, 5)
+    assert int(pipeline.cardinality()) == 3
+    fixed.epoch = 2  # set after the pipeline was made, as ResumableFit does at each epoch
+    for index, (x, y) in enumerate(pipeline):
+        want_x, want_y = fixed[index]
+        np.testing.assert_array_equal(x.numpy(), want_x)
+        np.testing.assert_array_equal(y.numpy(), want_y)
+    assert index == 2 and not np.array_equal(fixed[0][0], stream(4)[0][0])  # epoch 2, not 0
+
+    def partial(epoch, index):  # a last batch of 3 rows: the batch axis stays unknown
+        rows = 3 if index == 2 else 8
+        return np.zeros((rows, 5), "float32"), {"label": np.zeros((rows, 1), "int32")}
+
+    x_spec, y_spec = fit_input(epoch_batches(3, partial)).element_spec
+    assert x_spec.shape.as_list() == [None, 5] and y_spec["label"].shape.as_list() == [None, 1]
+    assert y_spec["label"].dtype == tf.int32
+    arrays = (np.zeros((4, 5)), np.zeros(4))
+    assert fit_input(arrays) is arrays  # anything but a PyDataset goes to Keras as it is
 
 
 def test_a_backup_made_under_other_settings_is_discarded_with_a_message(tmp_path, caplog):

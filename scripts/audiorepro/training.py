@@ -54,6 +54,40 @@ def epoch_batches(n_batches, make_batch):
     return EpochBatches()
 
 
+def fit_input(stream):
+    """What :class:`ResumableFit` hands Keras' ``fit`` for a batch stream: on TensorFlow a
+    ``tf.data`` pipeline over the same batches, in the same order, its shapes fixed wherever the
+    stream's first and last batches agree; the stream itself on other backends, or for
+    anything but a PyDataset.
+
+    Keras' PyDataset adapter builds the same pipeline (``from_generator``, then prefetch) but
+    always declares the batch axis unknown, and TensorFlow's graph for a step of unknown batch
+    size is slower: the catsdogs step took 39 against 32 ms. A stream whose last batch is
+    partial keeps the batch axis unknown, exactly as before. Batches are read when the pipeline
+    reaches them, so the epoch that :class:`ResumableFit` sets at the start of each epoch
+    still decides them.
+    """
+    import keras
+
+    if keras.backend.backend() != "tensorflow" or not isinstance(stream, keras.utils.PyDataset):
+        return stream
+    import tensorflow as tf
+
+    def spec(first, last):
+        first, last = np.asarray(first), np.asarray(last)
+        shape = [a if a == b else None for a, b in zip(first.shape, last.shape, strict=True)]
+        return tf.TensorSpec(shape, tf.as_dtype(first.dtype))
+
+    def batches():
+        for index in range(len(stream)):
+            yield stream[index]
+
+    signature = tf.nest.map_structure(spec, stream[0], stream[len(stream) - 1])
+    pipeline = tf.data.Dataset.from_generator(batches, output_signature=signature)
+    return (pipeline.apply(tf.data.experimental.assert_cardinality(len(stream)))
+            .prefetch(tf.data.AUTOTUNE))
+
+
 def build_optimizer(model):
     """Create the compiled model's optimizer variables now, eagerly, as Keras' ``fit`` would
     inside its first trace of the training step (the same variables, the same zeros).
@@ -220,7 +254,8 @@ class ResumableFit:
                     self.model.stop_training = True
 
         if self.resumed_from < epochs:
-            model.fit(train, validation_data=validation, epochs=epochs,
+            validation = None if validation is None else fit_input(validation)
+            model.fit(fit_input(train), validation_data=validation, epochs=epochs,
                       initial_epoch=self.resumed_from, callbacks=[*callbacks, Keeper()],
                       shuffle=False, verbose=verbose, **fit_kwargs)
         self.history, self.best, self.best_epoch, self.seconds = history, best, best_epoch, seconds
