@@ -29,10 +29,11 @@
   ``keras.layers.BatchNormalization`` over the step with
   :class:`audiorepro.catsdogs.model.FoldedBatchNormalization`.
 * ``<model>_step_ms`` beside ``<model>_step_ms_floor``: one training step with the real batch
-  stream (``fit`` on the study's PyDataset), and the same compiled step in a tight loop on
-  batches already in memory (``train_on_batch``: no PyDataset, no tf.data), the floor the input
-  pipeline can reach; ``<model>_step_ms_in_memory`` is ``fit`` on a PyDataset of those
-  batches held in memory (what ``input_efficiency`` divides by).
+  stream as a training job feeds it (``fit`` on :func:`audiorepro.training.fit_input` of the
+  study's PyDataset), and the same compiled step in a tight loop on batches already in memory
+  (``train_on_batch``: no PyDataset, no tf.data), the floor the input pipeline can reach;
+  ``<model>_step_ms_in_memory`` is ``fit`` on a PyDataset of those batches held in memory
+  (what ``input_efficiency`` divides by).
 
 Models have the default configuration's sizes (``config/config.yaml``) with untrained weights:
 speed does not depend on what the weights learned. The data are random, of the real shapes.

@@ -136,8 +136,8 @@ def test_fit_input_fixes_the_shapes_its_batches_share_and_reads_each_epochs_batc
     assert index == 2 and not np.array_equal(fixed[0][0], stream(4)[0][0])  # epoch 2, not 0
 
     def partial(epoch, index):  # a last batch of 3 rows: the batch axis stays unknown
-        rows = 3 if index == 2 else 8
-        return np.zeros((rows, 5), "float32"), {"label": np.zeros((rows, 1), "int32")}
+        rows = 3 if index == 2 else 8  # (x, y) as a list, which Keras reads as a tuple
+        return [np.zeros((rows, 5), "float32"), {"label": np.zeros((rows, 1), "int32")}]
 
     x_spec, y_spec = fit_input(epoch_batches(3, partial)).element_spec
     assert x_spec.shape.as_list() == [None, 5] and y_spec["label"].shape.as_list() == [None, 1]

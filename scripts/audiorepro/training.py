@@ -78,11 +78,15 @@ def fit_input(stream):
         shape = [a if a == b else None for a, b in zip(first.shape, last.shape, strict=True)]
         return tf.TensorSpec(shape, tf.as_dtype(first.dtype))
 
+    def batch(index):  # a list is Keras' (x, y[, sample_weight]) too
+        value = stream[index]
+        return tuple(value) if isinstance(value, list) else value
+
     def batches():
         for index in range(len(stream)):
-            yield stream[index]
+            yield batch(index)
 
-    signature = tf.nest.map_structure(spec, stream[0], stream[len(stream) - 1])
+    signature = tf.nest.map_structure(spec, batch(0), batch(len(stream) - 1))
     pipeline = tf.data.Dataset.from_generator(batches, output_signature=signature)
     return (pipeline.apply(tf.data.experimental.assert_cardinality(len(stream)))
             .prefetch(tf.data.AUTOTUNE))
