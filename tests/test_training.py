@@ -142,8 +142,9 @@ def test_fit_input_fixes_the_shapes_its_batches_share_and_reads_each_epochs_batc
     x_spec, y_spec = fit_input(epoch_batches(3, partial)).element_spec
     assert x_spec.shape.as_list() == [None, 5] and y_spec["label"].shape.as_list() == [None, 1]
     assert y_spec["label"].dtype == tf.int32
-    arrays = (np.zeros((4, 5)), np.zeros(4))
+    arrays, empty = (np.zeros((4, 5)), np.zeros(4)), epoch_batches(0, partial)
     assert fit_input(arrays) is arrays  # anything but a PyDataset goes to Keras as it is
+    assert fit_input(empty) is empty  # and Keras refuses an empty one with its own message
 
 
 def test_a_backup_made_under_other_settings_is_discarded_with_a_message(tmp_path, caplog):
