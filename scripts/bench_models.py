@@ -32,8 +32,8 @@
   stream as a training job feeds it (``fit`` on :func:`audiorepro.training.fit_input` of the
   study's PyDataset), and the same compiled step in a tight loop on batches already in memory
   (``train_on_batch``: no PyDataset, no tf.data), the floor the input pipeline can reach;
-  ``<model>_step_ms_in_memory`` is ``fit`` on a PyDataset of those batches held in memory
-  (what ``input_efficiency`` divides by).
+  ``<model>_step_ms_in_memory`` is ``fit`` on a PyDataset of those batches held in memory,
+  fed the same way (what ``input_efficiency`` divides by).
 
 Models have the default configuration's sizes (``config/config.yaml``) with untrained weights:
 speed does not depend on what the weights learned. The data are random, of the real shapes.
@@ -86,8 +86,8 @@ class StepClock(keras.callbacks.Callback):
 def steps_per_second(model, stream, steps, skip=5):
     """Training steps per second: one over the median step time of ``steps`` steps of one epoch
     of ``stream`` as a training job feeds it (:func:`audiorepro.training.fit_input`), the first
-    ``skip`` left out (tracing, warm-up). A median of steps inside one
-    epoch leaves out what a whole ``fit`` call costs on top (setting up the epoch)."""
+    ``skip`` left out (tracing, warm-up). A median of steps inside one epoch leaves out what a
+    whole ``fit`` call costs on top (setting up the epoch)."""
     clock = StepClock()
     model.fit(fit_input(stream), epochs=1, steps_per_epoch=steps, verbose=0, shuffle=False,
               callbacks=[clock])
@@ -136,7 +136,8 @@ def input_efficiency(build, stream, steps):
 
 
 def catsdogs_training():
-    """The default configuration's catsdogs batch stream (random audio) and a model builder."""
+    """A builder of the default configuration's catsdogs model and its batch stream (random
+    audio), in :func:`whales_training`'s order."""
     from audiorepro.catsdogs import batches, model
 
     c = CONFIG["catsdogs"]
@@ -145,11 +146,11 @@ def catsdogs_training():
     vectors = {label: rng.normal(0, 1, 300 * t["window"]).astype(np.float32) for label in (0, 1)}
     stream = batches.window_dataset(vectors, t["batch_size"], t["window"], t["threshold"],
                                     t["steps_per_epoch"], t["seed"])
-    return stream, lambda: model.build(c["model"], t)
+    return lambda: model.build(c["model"], t), stream
 
 
 def catsdogs(steps):
-    stream, build = catsdogs_training()
+    build, stream = catsdogs_training()
     return input_efficiency(build, stream, steps)
 
 
@@ -178,7 +179,7 @@ def stock_layers_speedup(steps):
              ("whales_googlenet", nets, {"LRN": SlicedLRN}, lambda: whales_training("googlenet")),
              ("catsdogs", catsdogs_model,
               {"FoldedBatchNormalization": keras.layers.BatchNormalization},
-              lambda: catsdogs_training()[::-1])]
+              catsdogs_training)]
     speedups = {}
     for name, module, stock, case in cases:
         build, stream = case()
@@ -194,7 +195,7 @@ def catsdogs_epoch_seconds(keep):
     epoch, in this process, with or without :func:`keep_freed_memory` first."""
     if keep:
         keep_freed_memory()
-    stream, build = catsdogs_training()
+    build, stream = catsdogs_training()
     net = build()
     net.fit(stream, epochs=1, verbose=0, shuffle=False)
     before, start = os.times(), time.perf_counter()

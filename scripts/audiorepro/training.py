@@ -58,7 +58,7 @@ def fit_input(stream):
     """What :class:`ResumableFit` hands Keras' ``fit`` for a batch stream: on TensorFlow a
     ``tf.data`` pipeline over the same batches, in the same order, its shapes fixed wherever the
     stream's first and last batches agree; the stream itself on other backends, or for
-    anything but a PyDataset.
+    anything but a PyDataset (None included).
 
     Keras' PyDataset adapter builds the same pipeline (``from_generator``, then prefetch) but
     always declares the batch axis unknown, and TensorFlow's graph for a step of unknown batch
@@ -260,8 +260,7 @@ class ResumableFit:
                     self.model.stop_training = True
 
         if self.resumed_from < epochs:
-            validation = None if validation is None else fit_input(validation)
-            model.fit(fit_input(train), validation_data=validation, epochs=epochs,
+            model.fit(fit_input(train), validation_data=fit_input(validation), epochs=epochs,
                       initial_epoch=self.resumed_from, callbacks=[*callbacks, Keeper()],
                       shuffle=False, verbose=verbose, **fit_kwargs)
         self.history, self.best, self.best_epoch, self.seconds = history, best, best_epoch, seconds
